@@ -1,0 +1,113 @@
+"""The Lambda handler: route the request, count the hit, always answer with the beacon."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from . import beacon
+from .config import Config
+from .hit import BeaconKind, BeaconRequest, Hit, Ignored, hit_from_request
+from .item import PlainItem, fit
+from .privacy import SaltKeeper, visitor_id
+from .store import Store, make_client
+
+logger = Logger(service="lambdactr")
+metrics = Metrics(namespace="Lambdactr", service="lambdactr")
+resolver = APIGatewayHttpResolver()
+
+# Built once per container, at cold start; tests replace these with their own.
+config = Config.from_env()
+store = Store(config.table_name, make_client())
+
+
+def _report_salt_failure(error: Exception) -> None:
+    logger.warning(
+        "daily salt unavailable; hits are stored without a visitor id", extra={"error": repr(error)}
+    )
+
+
+salts = SaltKeeper(store, on_failure=_report_salt_failure)
+
+# A timeEpoch outside these bounds is not from API Gateway; the clock is used instead.
+_EARLIEST_MS = 1_500_000_000_000
+_LATEST_MS = 4_000_000_000_000
+
+
+@resolver.route("/c.css", method=["GET", "HEAD"])
+def css_beacon() -> Response[Any]:
+    return _count("css")
+
+
+@resolver.route("/c.gif", method=["GET", "HEAD"])
+def gif_beacon() -> Response[Any]:
+    return _count("gif")
+
+
+@resolver.not_found
+def unknown_route(_: Exception) -> Response[Any]:
+    return beacon.not_found()
+
+
+def _count(kind: BeaconKind) -> Response[Any]:
+    head = resolver.current_event.request_context.http.method == "HEAD"
+    try:
+        outcome = hit_from_request(_beacon_request(kind, resolver.current_event.raw_event), config)
+    except Exception:
+        # A bug must never cost the visitor the page's look, nor show them a 5xx.
+        logger.exception("could not read the request")
+        outcome = Ignored("error")
+    if isinstance(outcome, Ignored):
+        metrics.add_metric(name="Ignored", unit=MetricUnit.Count, value=1)
+        metrics.add_metadata(key="reason", value=outcome.reason)
+        return beacon.beacon(kind, head=head, ignored=outcome.reason)
+    _save(outcome)
+    return beacon.beacon(kind, head=head)
+
+
+def _beacon_request(kind: BeaconKind, event: dict[str, Any]) -> BeaconRequest:
+    context = event.get("requestContext") or {}
+    http = context.get("http") or {}
+    time_ms = context.get("timeEpoch")
+    if not isinstance(time_ms, int) or not _EARLIEST_MS <= time_ms <= _LATEST_MS:
+        time_ms = int(time.time() * 1000)
+    raw_headers = event.get("headers") or {}
+    return BeaconRequest(
+        kind=kind,
+        method=str(http.get("method", "GET")).upper(),
+        raw_query=str(event.get("rawQueryString") or ""),
+        headers={str(name).lower(): str(value) for name, value in raw_headers.items()},
+        source_ip=str(http.get("sourceIp", "")),
+        time_ms=time_ms,
+    )
+
+
+def _save(hit: Hit) -> None:
+    item: PlainItem = {"pk": secrets.token_hex(16), **hit.fields}
+    salt = salts.salt_for(str(hit.fields["day"]))
+    if salt is None:
+        item["novid"] = True
+    else:
+        item["vid"] = visitor_id(salt, hit.visitor_key)
+    item = fit(item)
+    try:
+        store.put_hit(item)
+    except Exception as error:
+        # The item is logged whole so that `lambdactr replay` can store it later.
+        logger.error("hit not stored", extra={"unsaved_hit": item, "error": repr(error)})
+        metrics.add_metric(name="StoreFailed", unit=MetricUnit.Count, value=1)
+        return
+    metrics.add_metric(name="Hit", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return resolver.resolve(event, context)

@@ -1,0 +1,110 @@
+"""The stored item: one DynamoDB item per hit, and the 1 KB bound that makes it one write unit.
+
+The handler, the report, replay and the tests all read and write items through this module,
+so the contract lives in one place (see DESIGN.md, "The data contract").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeAlias
+
+PlainValue: TypeAlias = str | int | bool | dict[str, str]
+PlainItem: TypeAlias = dict[str, PlainValue]
+
+# DynamoDB bills a write per started KB of item size, so 1,024 bytes is one write request unit.
+MAX_ITEM_BYTES = 1024
+SALT_KEY_PREFIX = "salt#"
+
+# Per-field ceilings in UTF-8 bytes, applied when a hit is built. Together they can still exceed
+# MAX_ITEM_BYTES for hostile input, which `fit` then trims in TRIM_ORDER.
+FIELD_MAX_BYTES: Mapping[str, int] = {
+    "site": 128,
+    "path": 256,
+    "ref": 256,
+    "title": 128,
+    "utm_source": 64,
+    "utm_medium": 64,
+    "utm_campaign": 64,
+    "ua": 256,
+    "lang": 16,
+}
+HEADER_VALUE_MAX_BYTES = 128
+
+# Least useful first: what the report can best do without is given up first.
+TRIM_ORDER = ("h", "title", "utm_campaign", "utm_medium", "utm_source", "ref", "ua", "path")
+# Below this a trimmed field is dropped rather than kept as a meaningless stub.
+_MIN_USEFUL_BYTES = 16
+
+
+def is_salt_key(pk: str) -> bool:
+    return pk.startswith(SALT_KEY_PREFIX)
+
+
+def salt_key(day: str) -> str:
+    return f"{SALT_KEY_PREFIX}{day}"
+
+
+def item_size(item: Mapping[str, PlainValue]) -> int:
+    """The item's size in bytes as DynamoDB counts it (names plus values)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: PlainValue) -> int:
+    if isinstance(value, bool):
+        return 1
+    if isinstance(value, int):
+        digits = len(str(abs(value)).strip("0")) or 1
+        return (digits + 1) // 2 + 1 + (1 if value < 0 else 0)
+    if isinstance(value, str):
+        return len(value.encode())
+    # A map costs 3 bytes, plus one byte for each entry besides its name and value.
+    return 3 + sum(len(k.encode()) + len(v.encode()) + 1 for k, v in value.items())
+
+
+def fit(item: PlainItem, budget: int = MAX_ITEM_BYTES) -> PlainItem:
+    """Trim optional fields, least useful first, until the item is within `budget` bytes."""
+    excess = item_size(item) - budget
+    for name in TRIM_ORDER:
+        if excess <= 0:
+            break
+        value = item.get(name)
+        if value is None:
+            continue
+        before = len(name.encode()) + _value_size(value)
+        if isinstance(value, str) and len(value.encode()) - excess >= _MIN_USEFUL_BYTES:
+            item[name] = value.encode()[: len(value.encode()) - excess].decode("utf-8", "ignore")
+            excess -= before - (len(name.encode()) + _value_size(item[name]))
+        else:
+            del item[name]
+            excess -= before
+    return item
+
+
+def to_dynamodb(item: Mapping[str, PlainValue]) -> dict[str, Any]:
+    return {name: _to_attribute(value) for name, value in item.items()}
+
+
+def _to_attribute(value: PlainValue) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    return {"M": {k: {"S": v} for k, v in value.items()}}
+
+
+def from_dynamodb(attributes: Mapping[str, Any]) -> PlainItem:
+    """The plain form of a stored item, skipping attribute types the contract never writes."""
+    item: PlainItem = {}
+    for name, attribute in attributes.items():
+        if "S" in attribute:
+            item[name] = attribute["S"]
+        elif "N" in attribute:
+            item[name] = int(attribute["N"])
+        elif "BOOL" in attribute:
+            item[name] = bool(attribute["BOOL"])
+        elif "M" in attribute:
+            item[name] = {k: v["S"] for k, v in attribute["M"].items() if "S" in v}
+    return item

@@ -1,0 +1,37 @@
+"""Shared test set-up: never reach real AWS, and load the sample events."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS_DIR = ROOT / "events"
+
+# Fake credentials before anything creates a client, so a test can never touch a real account.
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    SAM_CLI_TELEMETRY="0",
+    POWERTOOLS_DEV="false",
+)
+os.environ.pop("AWS_PROFILE", None)
+os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+def load_event(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS_DIR / f"{name}.json").read_text())
+    return copy.deepcopy(event)
+
+
+@pytest.fixture
+def event_named() -> Any:
+    return load_event

@@ -1,0 +1,68 @@
+"""A write that fails still answers the beacon, and logs the whole item for replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from lambdactr.item import PlainItem
+
+from .conftest import Counter
+
+
+class ThrottledStore:
+    table_name = "lambdactr-test-hits"
+
+    def put_hit(self, item: PlainItem) -> None:
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+            "PutItem",
+        )
+
+    def get_salt(self, day: str) -> bytes | None:
+        return b"s" * 32
+
+    def create_salt(self, day: str, salt: bytes, expires_at: int) -> bytes:
+        return salt
+
+
+@pytest.mark.parametrize("name", ["css", "gif", "hostile"])
+def test_failed_write_answers_200_and_logs_the_whole_item(
+    counter: Counter,
+    event_named: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+) -> None:
+    from lambdactr import app
+
+    monkeypatch.setattr(app, "store", ThrottledStore())
+    response = counter.invoke(event_named(name))
+    assert response["statusCode"] == 200
+    assert "X-Lambdactr-Ignored" not in response["headers"]
+    (line,) = [line for line in counter.log_lines() if "unsaved_hit" in line]
+    assert line["level"] == "ERROR"
+    assert "ProvisionedThroughputExceeded" in line["error"]
+    unsaved = line["unsaved_hit"]
+    assert set(unsaved) >= {"pk", "ts", "day", "kind", "site", "path", "src", "vid", "ttl"}
+    assert unsaved["kind"] == ("css" if name == "css" else "gif")
+    assert "81.2.69.160" not in repr(line)
+
+    # The same request on a healthy table stores exactly what was logged, but for pk and vid salt.
+    monkeypatch.undo()
+    counter.configure()
+    counter.invoke(event_named(name))
+    (stored,) = counter.items()
+    assert {k: v for k, v in stored.items() if k not in ("pk", "vid")} == {
+        k: v for k, v in unsaved.items() if k not in ("pk", "vid")
+    }
+    assert "StoreFailed" in capsys.readouterr().out
+
+
+def test_normal_stored_hit_logs_nothing_at_the_default_level(
+    counter: Counter, event_named: Any
+) -> None:
+    counter.invoke(event_named("css"))
+    assert counter.log_lines() == []
