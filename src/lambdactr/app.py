@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+import warnings
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -18,6 +19,9 @@ from .hit import BeaconKind, BeaconRequest, Hit, Ignored, hit_from_request
 from .item import PlainItem, fit
 from .privacy import SaltKeeper, visitor_id
 from .store import Store, make_client
+
+# A 404 has no metric to publish; that is expected, not a warning worth a log line.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger(service="lambdactr")
 metrics = Metrics(namespace="Lambdactr", service="lambdactr")
