@@ -107,6 +107,10 @@ def _save(hit: Hit) -> None:
         # The item is logged whole so that `lambdactr replay` can store it later.
         logger.error("hit not stored", extra={"unsaved_hit": item, "error": repr(error)})
         metrics.add_metric(name="StoreFailed", unit=MetricUnit.Count, value=1)
+        # Lambda's log-level filter treats a JSON line without "level" as INFO and drops it at
+        # the default WARN, which is what keeps the per-hit Hit and Ignored metrics free. This
+        # one must always reach CloudWatch, so its metric line says it is an error.
+        metrics.add_metadata(key="level", value="ERROR")
         return
     metrics.add_metric(name="Hit", unit=MetricUnit.Count, value=1)
 

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from lambdactr.item import PlainItem
 
-from .conftest import Counter
+from .conftest import Counter, json_lines
 
 
 class ThrottledStore:
@@ -58,7 +58,10 @@ def test_failed_write_answers_200_and_logs_the_whole_item(
     assert {k: v for k, v in stored.items() if k not in ("pk", "vid")} == {
         k: v for k, v in unsaved.items() if k not in ("pk", "vid")
     }
-    assert "StoreFailed" in capsys.readouterr().out
+    (metric_line,) = [m for m in json_lines(capsys.readouterr().out) if "StoreFailed" in m]
+    # Without a level Lambda would file it as INFO and drop it at the default WARN.
+    assert metric_line["level"] == "ERROR"
+    assert metric_line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Lambdactr"
 
 
 def test_normal_stored_hit_logs_nothing_at_the_default_level(
