@@ -5,13 +5,12 @@ from __future__ import annotations
 import secrets
 import time
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from . import beacon
 from .config import Config
@@ -19,6 +18,9 @@ from .hit import BeaconKind, BeaconRequest, Hit, Ignored, hit_from_request
 from .item import PlainItem, fit
 from .privacy import SaltKeeper, visitor_id
 from .store import Store, make_client
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 # A 404 has no metric to publish; that is expected, not a warning worth a log line.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
