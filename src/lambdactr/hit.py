@@ -86,10 +86,10 @@ def hit_from_request(request: BeaconRequest, config: Config) -> Hit | Ignored:
             return Ignored("gpc")
 
     params = beacon_params(request.raw_query)
-    page = _resolve_page(params.get("p", ""), headers.get("referer", ""))
+    page = resolve_page(params.get("p", ""), headers.get("referer", ""))
     if page is None:
         return Ignored("no-page")
-    site, path, page_query, source = page
+    site = page.site
     if config.allowed_hosts and not host_allowed(site, config.allowed_hosts):
         return Ignored("host")
 
@@ -97,8 +97,8 @@ def hit_from_request(request: BeaconRequest, config: Config) -> Hit | Ignored:
         "ts": request.time_ms,
         "day": utc_day(request.time_ms),
         "kind": request.kind,
-        "path": path,
-        "src": source,
+        "path": page.path,
+        "src": page.source,
         "ttl": request.time_ms // 1000 + config.retention_days * SECONDS_PER_DAY,
     }
     if site:
@@ -106,7 +106,7 @@ def hit_from_request(request: BeaconRequest, config: Config) -> Hit | Ignored:
     ref = external_referrer(params.get("r", ""), site)
     if ref:
         fields["ref"] = ref
-    fields.update(utm_fields(page_query))
+    fields.update(utm_fields(page.query))
     title = clean(params.get("t", ""), FIELD_MAX_BYTES["title"])
     if title:
         fields["title"] = title
@@ -141,20 +141,29 @@ def beacon_params(raw_query: str) -> dict[str, str]:
     return params
 
 
-def _resolve_page(p: str, referer: str) -> tuple[str, str, str, str] | None:
-    """(site, path, page query, source) from `p`, else from the Referer, else None."""
+class Page(NamedTuple):
+    site: str  # "" when only a path is known
+    path: str
+    query: str  # the page's own query string, read for UTM tags only
+    source: Literal["p", "referer"]
+
+
+def resolve_page(p: str, referer: str) -> Page | None:
+    """The viewed page from `p`, else from the Referer; None when neither names one."""
     referer_url = _http_url(referer)
     referer_site = _host(referer_url.hostname) if referer_url else ""
     p = p.strip()
     if "://" in p or p.startswith("//"):
         page_url = _http_url(p)
         if page_url:
-            return _host(page_url.hostname), normalize_path(page_url.path), page_url.query, "p"
+            return Page(
+                _host(page_url.hostname), normalize_path(page_url.path), page_url.query, "p"
+            )
     elif p:
         path, _, query = p.partition("#")[0].partition("?")
-        return referer_site, normalize_path(path), query, "p"
+        return Page(referer_site, normalize_path(path), query, "p")
     if referer_url and referer_site:
-        return referer_site, normalize_path(referer_url.path), referer_url.query, "referer"
+        return Page(referer_site, normalize_path(referer_url.path), referer_url.query, "referer")
     return None
 
 
