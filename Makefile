@@ -50,3 +50,36 @@ report: install
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# The Lambda artifact, for AWS SAM: `sam build` runs `make build-BeaconFunction` from this
+# directory with ARTIFACTS_DIR set (template.yaml: BuildMethod makefile, CodeUri .). pip fetches
+# wheels for the Lambda's platform, so the build needs neither Docker nor a local python3.13.
+# Override LAMBDA_PLATFORM and LAMBDA_PYTHON_VERSION to build one that loads on this machine.
+LAMBDA_PLATFORM ?= manylinux2014_aarch64
+LAMBDA_PYTHON_VERSION ?= 3.13
+# Only what the Lambda imports: boto3 and botocore come with the runtime.
+LAMBDA_REQUIREMENTS := aws-lambda-powertools>=3.20 iptocc>=3.3
+# The Lambda path, and nothing of the operator's half (cli, aws, snippet, local, report, replay).
+LAMBDA_MODULES := __init__ app beacon config hit item privacy sanitize store
+
+.PHONY: build-BeaconFunction build deploy
+
+build-BeaconFunction: install
+	$(if $(ARTIFACTS_DIR),,$(error ARTIFACTS_DIR is not set: run `sam build`, or set it to a directory))
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile \
+	  --platform $(LAMBDA_PLATFORM) --implementation cp --python-version $(LAMBDA_PYTHON_VERSION) \
+	  --only-binary=:all: --upgrade --target "$(ARTIFACTS_DIR)" \
+	  $(foreach requirement,$(LAMBDA_REQUIREMENTS),'$(requirement)')
+	mkdir -p "$(ARTIFACTS_DIR)/lambdactr"
+	cp $(LAMBDA_MODULES:%=src/lambdactr/%.py) "$(ARTIFACTS_DIR)/lambdactr/"
+# Console scripts cannot be called in Lambda, and the Swagger UI assets (1.7 MB) are read only by
+# Powertools' enable_swagger(), which the counter never calls: both are dead weight at cold start.
+	rm -rf "$(ARTIFACTS_DIR)/bin" \
+	  "$(ARTIFACTS_DIR)"/aws_lambda_powertools/event_handler/openapi/swagger_ui/*.min.*
+	find "$(ARTIFACTS_DIR)" -name __pycache__ -type d -prune -exec rm -rf {} +
+
+build: install
+	$(BIN)/sam build
+
+deploy: build
+	$(BIN)/sam deploy --guided

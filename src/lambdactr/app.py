@@ -35,7 +35,9 @@ store = Store(config.table_name, make_client())
 
 
 def _report_salt_failure(error: Exception) -> None:
-    logger.warning(
+    # ERROR, not WARNING: it is said once per container, and must pass the stack's WARN filter
+    # whatever Lambda makes of Python's "WARNING" level name.
+    logger.error(
         "daily salt unavailable; hits are stored without a visitor id", extra={"error": repr(error)}
     )
 

@@ -1,0 +1,189 @@
+"""The stack as AWS would get it: template.yaml, its CloudFormation transform, and `sam build`.
+
+Everything here works offline: samtranslator transforms the template in-process, and the builds
+need only PyPI. Each build goes to its own temporary directory, never to the developer's .aws-sam.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import platform
+import subprocess
+import sys
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from samcli.yamlhelper import yaml_parse
+from samtranslator.translator.transform import transform
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+EVENTS_DIR = ROOT / "events"
+FUNCTION_ID = "BeaconFunction"
+STACK_NAME = "lambdactr"
+
+# Lines for the end of the run: the artifact's size is worth seeing on every `make test`.
+SUMMARY: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if SUMMARY:
+        terminalreporter.write_sep("-", "lambdactr Lambda artifact")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)
+
+
+def tool(name: str) -> str:
+    """A command installed beside this interpreter: the project's .venv has sam and cfn-lint."""
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        pytest.fail(f"{name} is not installed in {path.parent}: run `make install`")
+    return str(path)
+
+
+def run_tool(*command: str, env: Mapping[str, str] | None = None, timeout: float = 120) -> str:
+    result = subprocess.run(
+        command,
+        cwd=ROOT,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{output}"
+    return output
+
+
+def lambda_path_modules() -> set[str]:
+    """The Lambda's own modules, as the import contract in pyproject.toml lists them."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    (contract,) = (
+        contract
+        for contract in pyproject["tool"]["importlinter"]["contracts"]
+        if contract["name"] == "The Lambda path never imports the operator half"
+    )
+    return {"__init__.py"} | {f"{m.rsplit('.', 1)[1]}.py" for m in contract["source_modules"]}
+
+
+class _NoManagedPolicies:
+    """The function's role is written out in full; a managed policy lookup means it is not."""
+
+    def load(self) -> dict[str, str]:
+        raise AssertionError("the template asks SAM for a managed policy")
+
+
+@pytest.fixture(scope="session")
+def template() -> dict[str, Any]:
+    parsed: dict[str, Any] = yaml_parse(TEMPLATE.read_text())
+    return parsed
+
+
+@pytest.fixture(scope="session")
+def transformed(template: dict[str, Any]) -> dict[str, Any]:
+    """The CloudFormation that the AWS::Serverless transform makes of template.yaml."""
+    sam_template = copy.deepcopy(template)
+    # The translator wants the code in S3, where `sam deploy` puts it; the path is irrelevant here.
+    sam_template["Resources"][FUNCTION_ID]["Properties"]["CodeUri"] = "s3://bucket/key"
+    result: dict[str, Any] = transform(sam_template, {}, _NoManagedPolicies())
+    return result
+
+
+def resources_of_type(cloudformation: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource
+        for logical_id, resource in cloudformation["Resources"].items()
+        if resource["Type"] == kind
+    }
+
+
+def parameter_defaults(template: dict[str, Any]) -> dict[str, str]:
+    """Parameter values as CloudFormation passes them around: always strings."""
+    return {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
+
+
+def resolve(value: Any, parameters: Mapping[str, str]) -> Any:
+    """Resolve the intrinsics the environment uses: Refs to parameters and to the table."""
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        name = value["Ref"]
+        if name in parameters:
+            return parameters[name]
+        if name == "HitsTable":
+            return f"{STACK_NAME}-hits"
+        raise AssertionError(f"cannot resolve Ref {name}")
+    return value
+
+
+def condition_holds(template: dict[str, Any], name: str, parameters: Mapping[str, str]) -> bool:
+    """Evaluate one of the template's Conditions for the given parameter values."""
+    return holds(template, template["Conditions"][name], parameters)
+
+
+def holds(template: dict[str, Any], expression: Any, parameters: Mapping[str, str]) -> bool:
+    """Evaluate a condition expression (as in Conditions or Rules) for these parameter values."""
+    values = {**parameter_defaults(template), **parameters}
+
+    def evaluate(expression: Any) -> Any:
+        if isinstance(expression, dict) and len(expression) == 1:
+            ((function, argument),) = expression.items()
+            if function == "Ref":
+                return values[argument]
+            if function == "Condition":
+                return condition_holds(template, argument, parameters)
+            if function == "Fn::Equals":
+                left, right = (str(evaluate(side)) for side in argument)
+                return left == right
+            if function == "Fn::Not":
+                return not evaluate(argument[0])
+            if function == "Fn::And":
+                return all(evaluate(part) for part in argument)
+            if function == "Fn::Or":
+                return any(evaluate(part) for part in argument)
+            raise AssertionError(f"unexpected {function} in a condition")
+        return expression
+
+    return bool(evaluate(expression))
+
+
+def sam_build(build_root: Path, **make_variables: str) -> Path:
+    """`sam build` into build_root; returns the function's artifact directory.
+
+    sam passes its environment on to make, so make variables (LAMBDA_PLATFORM) can be set here.
+    """
+    run_tool(
+        tool("sam"),
+        "build",
+        "--template",
+        str(TEMPLATE),
+        "--build-in-source",
+        "--build-dir",
+        str(build_root / "build"),
+        "--cache-dir",
+        str(build_root / "cache"),
+        env=make_variables,
+        timeout=900,
+    )
+    artifact = build_root / "build" / FUNCTION_ID
+    assert (artifact / "lambdactr" / "app.py").is_file(), f"no handler in {artifact}"
+    return artifact
+
+
+@pytest.fixture(scope="session")
+def arm64_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The artifact exactly as `sam build` makes it for AWS (arm64, python3.13)."""
+    return sam_build(tmp_path_factory.mktemp("sam-arm64"))
+
+
+@pytest.fixture(scope="session")
+def native_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same artifact built for this machine, so that its native wheels load here."""
+    return sam_build(
+        tmp_path_factory.mktemp("sam-native"),
+        LAMBDA_PLATFORM=f"manylinux2014_{platform.machine()}",
+        LAMBDA_PYTHON_VERSION=f"{sys.version_info.major}.{sys.version_info.minor}",
+    )
