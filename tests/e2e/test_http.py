@@ -15,6 +15,9 @@ from PIL import Image
 
 from .conftest import Serve, StartServe, json_lines, request
 
+# Every test here runs `lambdactr` as a process: not part of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 CHROME_UA = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
     " Chrome/142.0.0.0 Safari/537.36"
@@ -157,7 +160,6 @@ def test_banner_prints_beacons_snippet_and_report_command(shared_serve: Serve) -
     assert f"lambdactr report --table lambdactr-hits --endpoint-url {shared_serve.endpoint}" in out
 
 
-@pytest.mark.slow
 def test_burst_of_500_at_concurrency_20_stores_500_without_5xx(shared_serve: Serve) -> None:
     path = unique_path()
 

@@ -11,6 +11,9 @@ import pytest
 from ..conftest import EVENTS_DIR
 from .conftest import Serve, StartServe, run_lambdactr
 
+# Every test here runs `lambdactr` as a process: not part of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 EVENTS = sorted(path.stem for path in EVENTS_DIR.glob("*.json"))
 
 

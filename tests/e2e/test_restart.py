@@ -11,6 +11,9 @@ import pytest
 from .conftest import StartServe
 from .test_http import browser_headers, unique_path
 
+# Every test here runs `lambdactr` as a process: not part of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_hits_and_salt_survive_a_restart(

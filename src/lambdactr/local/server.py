@@ -65,6 +65,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server: LambdaHttpServer
     protocol_version = "HTTP/1.1"
     server_version = "lambdactr-local"
+    # Browsers keep idle connections open; each holds a thread until this many seconds pass.
+    timeout = 60
 
     def version_string(self) -> str:
         return self.server_version
