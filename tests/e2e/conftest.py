@@ -119,7 +119,7 @@ def start_serve(
     work_dir: Path,
     *extra_args: str,
     state_dir: Path | None = None,
-    env: Mapping[str, str] | None = None,
+    env: Mapping[str, str | None] | None = None,
     wait_ready: bool = True,
 ) -> Serve:
     """Start `lambdactr serve` on free ports (port 0) and wait until it says it is ready."""
@@ -146,12 +146,23 @@ def start_serve(
             stdout=stdout,
             stderr=stderr,
             cwd=work_dir,
-            env={**os.environ, **(env or {})},
+            env=_environment(env or {}),
         )
     serve = Serve(process, state_dir, stdout_path, stderr_path)
     if wait_ready:
         _wait_ready(serve)
     return serve
+
+
+def _environment(changes: Mapping[str, str | None]) -> dict[str, str]:
+    """This process's environment with `changes` applied; a None value removes the variable."""
+    environment = dict(os.environ)
+    for name, value in changes.items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+    return environment
 
 
 def _wait_ready(serve: Serve) -> None:

@@ -8,6 +8,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -177,7 +178,9 @@ def test_burst_of_500_at_concurrency_20_stores_500_without_5xx(shared_serve: Ser
     hits = shared_serve.hits_where(path=path)
     assert len(hits) == 500
     assert len({h["pk"] for h in hits}) == 500
-    assert {str(h["ua"]).rsplit("/", 1)[1] for h in hits} == {str(n) for n in range(500)}
+    # Each hit is its own request's: the user agent's number and the beacon kind still match.
+    numbers = {int(str(h["ua"]).rsplit("/", 1)[1]): h["kind"] for h in hits}
+    assert numbers == {n: "css" if n % 2 else "gif" for n in range(500)}
 
 
 def test_another_dynamodb_by_environment_and_unsaved_hits_when_it_fails(
@@ -213,3 +216,25 @@ def test_another_dynamodb_by_environment_and_unsaved_hits_when_it_fails(
     assert item["site"] == "blog.example.org"
     assert len(item["pk"]) == 32
     assert_no_address(item)
+
+
+def test_serves_on_a_machine_without_any_aws_configuration(
+    serve_factory: StartServe, tmp_path: Path
+) -> None:
+    nowhere = str(tmp_path / "no-such-file")
+    bare = serve_factory(
+        env={
+            "AWS_ACCESS_KEY_ID": None,
+            "AWS_SECRET_ACCESS_KEY": None,
+            "AWS_SESSION_TOKEN": None,
+            "AWS_DEFAULT_REGION": None,
+            "AWS_REGION": None,
+            "AWS_PROFILE": None,
+            "AWS_CONFIG_FILE": nowhere,
+            "AWS_SHARED_CREDENTIALS_FILE": nowhere,
+        }
+    )
+    path = unique_path()
+
+    assert bare.get(f"/c.css?p={path}", browser_headers()).status == 200
+    assert len(bare.hits_where(path=path)) == 1

@@ -36,6 +36,13 @@ def run(args: argparse.Namespace) -> int:
             contextlib.redirect_stdout(sys.stderr),
             open_database(args, db_port=0, share_running_serve=True) as database,
         ):
+            if database.shared_with_pid is not None:
+                where = f"the table of lambdactr serve (pid {database.shared_with_pid})"
+            elif database.state_file is not None:
+                where = f"the embedded DynamoDB, saved to {database.state_file}"
+            else:
+                where = database.endpoint
+            print(f"lambdactr invoke: table {database.table} in {where}", file=sys.stderr)
             status, response = _invoke(event)
             if database.state_file is not None:
                 database.save()

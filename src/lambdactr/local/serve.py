@@ -85,9 +85,10 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
         with contextlib.suppress(_Stop):
             server.serve_forever()
     finally:
-        server.server_close()
+        # A second Ctrl-C must not cut the shutdown short: the save is what it is for.
         for signum in _STOP_SIGNALS:
-            signal.signal(signum, signal.SIG_DFL)
+            signal.signal(signum, signal.SIG_IGN)
+        server.server_close()
         if database.state_file is not None:
             status = _save(database, handler)
         if marker_dir is not None:
