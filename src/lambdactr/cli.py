@@ -10,6 +10,8 @@ from collections.abc import Sequence
 # Each command is a module with HELP, add_arguments(parser) and run(args) -> exit status.
 COMMANDS: dict[str, str] = {
     "snippet": "lambdactr.snippet",
+    "serve": "lambdactr.local.serve",
+    "invoke": "lambdactr.local.invoke",
 }
 
 

@@ -1,0 +1,221 @@
+"""What `serve` and `invoke` share: the Lambda's environment, its DynamoDB, and the handler."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ipaddress
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
+
+from ..aws import FALLBACK_REGION
+from . import dynamo
+from .event import LocalContext
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+DEFAULT_STATE_DIR = ".lambdactr"
+# moto accepts any signature; these only keep botocore from refusing to sign without any.
+FAKE_ACCESS_KEY = "local"
+FAKE_SECRET_KEY = "local"  # noqa: S105 (not a secret: moto ignores it)
+
+Handler = Callable[[dict[str, Any]], Any]
+
+
+class LocalError(Exception):
+    """A problem the operator can fix; its message says how."""
+
+
+def add_state_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(DEFAULT_STATE_DIR),
+        help="where the embedded DynamoDB's table is saved between runs (default: %(default)s)",
+    )
+
+
+def is_local_endpoint(endpoint: str) -> bool:
+    hostname = (urlsplit(endpoint).hostname or "").lower()
+    if hostname == "localhost" or hostname.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def configure_environment(
+    *, table: str, endpoint: str, region: str | None, profile: str | None
+) -> None:
+    """Set what the Lambda reads at import: its table, its DynamoDB, a region and credentials.
+
+    `lambdactr.app` builds its config and its DynamoDB client when it is first imported, so
+    this must run before that.
+    """
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+
+    os.environ["TABLE_NAME"] = table
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    if profile:
+        os.environ["AWS_PROFILE"] = profile
+    if region:
+        os.environ["AWS_DEFAULT_REGION"] = region
+    try:
+        session = botocore.session.Session()
+        if not session.get_config_variable("region"):
+            os.environ["AWS_DEFAULT_REGION"] = FALLBACK_REGION
+        if is_local_endpoint(endpoint) and not _has_credentials(session):
+            os.environ["AWS_ACCESS_KEY_ID"] = FAKE_ACCESS_KEY
+            os.environ["AWS_SECRET_ACCESS_KEY"] = FAKE_SECRET_KEY
+            os.environ.pop("AWS_SESSION_TOKEN", None)
+    except BotoCoreError as error:
+        raise LocalError(f"AWS configuration: {error}") from error
+
+
+def _has_credentials(session: Any) -> bool:
+    # Off EC2 the instance-metadata lookup only times out; a local endpoint never needs it.
+    previous = os.environ.get("AWS_EC2_METADATA_DISABLED")
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    try:
+        return session.get_credentials() is not None
+    finally:
+        if previous is None:
+            os.environ.pop("AWS_EC2_METADATA_DISABLED", None)
+        else:
+            os.environ["AWS_EC2_METADATA_DISABLED"] = previous
+
+
+def boto3_client(endpoint: str) -> DynamoDBClient:
+    """The operator's client for the table set up by `configure_environment`."""
+    import boto3
+
+    return boto3.client("dynamodb", endpoint_url=endpoint)
+
+
+def load_handler() -> Handler:
+    """The Lambda's handler, imported now that the environment is set, with a local context."""
+    from .. import app
+
+    def invoke(event: dict[str, Any]) -> Any:
+        return app.handler(event, cast("Any", LocalContext()))
+
+    return invoke
+
+
+class SerialHandler:
+    """The handler, called one request at a time, as in one Lambda container.
+
+    The handler's Powertools resolver keeps the request being answered in a module global
+    (`resolver.current_event`), so concurrent calls would read each other's events. Lambda never
+    runs two requests in one container at once; the local server queues them the same way.
+    """
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+        # Held while the table is saved, too, so that no hit is half written at that moment.
+        self.lock = threading.Lock()
+
+    def __call__(self, event: dict[str, Any]) -> Any:
+        with self.lock:
+            return self._handler(event)
+
+
+@dataclass
+class Database:
+    endpoint: str
+    table: str
+    client: DynamoDBClient
+    created: bool
+    # Set when the table lives in the embedded DynamoDB and is saved here between runs.
+    state_file: Path | None = None
+    loaded: int = 0
+    embedded: dynamo.EmbeddedDynamoDB | None = None
+    # Set when another process (a running `lambdactr serve`) holds the table.
+    shared_with_pid: int | None = None
+
+    def save(self) -> int:
+        if self.state_file is None:
+            return 0
+        with dynamo.signals_deferred():
+            return dynamo.save_table(self.client, self.table, self.state_file)
+
+
+@contextlib.contextmanager
+def open_database(
+    args: argparse.Namespace, *, db_port: int, share_running_serve: bool
+) -> Iterator[Database]:
+    """The table the handler will write to, configured in the environment.
+
+    With `--endpoint-url` (or AWS_ENDPOINT_URL_DYNAMODB) that DynamoDB is used as it is.
+    Otherwise the table lives in an embedded DynamoDB on `db_port`, loaded from `--state-dir`
+    first; the caller saves it. With `share_running_serve`, a `lambdactr serve` already running
+    from the same state directory lends its table instead.
+    """
+    table: str = args.table
+    state_dir: Path = args.state_dir
+    if args.endpoint_url:
+        configure_environment(
+            table=table, endpoint=args.endpoint_url, region=args.region, profile=args.profile
+        )
+        client = boto3_client(args.endpoint_url)
+        yield Database(args.endpoint_url, table, client, _ensure(client, table, args.endpoint_url))
+        return
+
+    running = dynamo.running_serve(state_dir)
+    if running is not None:
+        pid, endpoint, running_table = running
+        if not share_running_serve:
+            raise LocalError(
+                f"lambdactr serve (pid {pid}) is already running with its table in {state_dir}/;"
+                " stop it first, or give this one another --state-dir"
+            )
+        if running_table == table:
+            configure_environment(
+                table=table, endpoint=endpoint, region=args.region, profile=args.profile
+            )
+            client = boto3_client(endpoint)
+            yield Database(endpoint, table, client, created=False, shared_with_pid=pid)
+            return
+
+    embedded = dynamo.EmbeddedDynamoDB("127.0.0.1", db_port)
+    try:
+        endpoint = embedded.start()
+    except OSError as error:
+        raise LocalError(
+            f"cannot start the embedded DynamoDB on 127.0.0.1:{db_port}: {error.strerror};"
+            " choose another --db-port"
+        ) from error
+    try:
+        configure_environment(table=table, endpoint=endpoint, region=args.region, profile=None)
+        client = boto3_client(endpoint)
+        created = _ensure(client, table, endpoint)
+        state_file = dynamo.state_file(state_dir, table)
+        try:
+            loaded = dynamo.load_table(client, table, state_file)
+        except dynamo.StateError as error:
+            raise LocalError(str(error)) from error
+        yield Database(endpoint, table, client, created, state_file, loaded, embedded)
+    finally:
+        embedded.stop()
+
+
+def _ensure(client: DynamoDBClient, table: str, endpoint: str) -> bool:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return dynamo.ensure_table(client, table)
+    except (BotoCoreError, ClientError) as error:
+        raise LocalError(f"cannot use table {table} at {endpoint}: {error}") from error
+
+
+def print_error(message: str) -> None:
+    print(f"lambdactr: {message}", file=sys.stderr)

@@ -1,0 +1,252 @@
+"""Real headless browsers load a page from another origin that embeds the beacons.
+
+What each browser sends as Referer decides the stored path when the tag has no `p=`:
+- cross-site (page on `localhost`, beacon on `127.0.0.1`): Chromium honours
+  `referrerpolicy="no-referrer-when-downgrade"` and sends the full URL; Firefox sends only the
+  page's origin, so the path is `/` (the limitation the README documents);
+- same-site (page on `blog.example.test`, beacon on `stats.example.test`): both send the full URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+
+from lambdactr.item import PlainItem
+from lambdactr.snippet import snippet
+
+from .conftest import Serve
+
+pytestmark = pytest.mark.browser
+
+Browser = Literal["chromium", "firefox"]
+BROWSERS: tuple[Browser, ...] = ("chromium", "firefox")
+EXECUTABLES: dict[Browser, str] = {"chromium": "chromium", "firefox": "firefox-esr"}
+USER_AGENT_MARK: dict[Browser, str] = {"chromium": "Chrome/", "firefox": "Firefox/"}
+SAME_SITE_HOSTS = ("blog.example.test", "stats.example.test")
+BROWSER_TIMEOUT_S = 90
+# After the expected hits, how long a duplicate still gets to arrive.
+SETTLE_S = 1.0
+
+
+class _Pages(ThreadingHTTPServer):
+    daemon_threads = True
+    pages: dict[str, str]
+
+
+class _PageHandler(BaseHTTPRequestHandler):
+    server: _Pages
+
+    def do_GET(self) -> None:
+        html = self.server.pages.get(self.path.partition("?")[0])
+        body = html.encode() if html is not None else b"not found"
+        self.send_response(200 if html is not None else 404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@dataclass
+class PageServer:
+    """The embedding site: another origin than the counter, on a port of its own."""
+
+    server: _Pages
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    def publish(self, path: str, tags: str) -> None:
+        self.server.pages[path] = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A post</title>'
+            f"{tags}</head><body><h1>A post</h1><p>Hello.</p></body></html>"
+        )
+
+
+@pytest.fixture(scope="module")
+def pages() -> Iterator[PageServer]:
+    server = _Pages(("127.0.0.1", 0), _PageHandler)
+    server.pages = {}
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield PageServer(server)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def _executable(browser: Browser) -> str:
+    found = shutil.which(EXECUTABLES[browser])
+    if found is None:
+        pytest.fail(f"{EXECUTABLES[browser]} is not installed: run `make system-deps`")
+    return found
+
+
+def _command(browser: Browser, url: str, profile: Path) -> list[str]:
+    if browser == "chromium":
+        return [
+            _executable(browser),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--no-proxy-server",
+            f"--user-data-dir={profile}",
+            "--host-resolver-rules=MAP *.example.test 127.0.0.1",
+            # Virtual time runs until the page, its stylesheets and images have loaded; then
+            # Chromium prints the DOM and exits.
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            url,
+        ]
+    (profile / "user.js").write_text(
+        f'user_pref("network.dns.localDomains", "{",".join(SAME_SITE_HOSTS)}");\n'
+        'user_pref("network.proxy.type", 0);\n'
+        'user_pref("browser.shell.checkDefaultBrowser", false);\n'
+        'user_pref("datareporting.policy.dataSubmissionEnabled", false);\n'
+        'user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);\n'
+    )
+    # Not `--screenshot`: to capture, it cancels and refetches images still loading, so a slow
+    # beacon would be counted twice. The page stays open until its hits have arrived.
+    return [_executable(browser), "--headless", "--no-remote", "--profile", str(profile), url]
+
+
+def visit(
+    browser: Browser, url: str, serve: Serve, work_dir: Path, expected: int
+) -> list[PlainItem]:
+    """Load `url` headless in a fresh profile; return the hits it stored, sorted by kind.
+
+    Waits until `expected` new hits are in the table (or time is up), and a moment longer so
+    that a duplicate would be caught too.
+    """
+    before = {str(h["pk"]) for h in serve.hits()}
+    profile = work_dir / f"{browser}-profile-{uuid.uuid4().hex[:8]}"
+    profile.mkdir(parents=True)
+    log = work_dir / f"{profile.name}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            _command(browser, url, profile),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # a process group of its own, killed whole at the end
+            env={**os.environ, "MOZ_CRASHREPORTER_DISABLE": "1"},
+        )
+    try:
+        deadline = time.monotonic() + BROWSER_TIMEOUT_S
+        hits: list[PlainItem] = []
+        while time.monotonic() < deadline:
+            hits = [h for h in serve.hits() if h["pk"] not in before]
+            if len(hits) >= expected:
+                break
+            status = process.poll()
+            if status is not None and status != 0:
+                pytest.fail(f"{browser} exited with {status}:\n{log.read_text()}")
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"{browser}: {len(hits)} of {expected} hits:\n{log.read_text()}")
+        time.sleep(SETTLE_S)
+        hits = [h for h in serve.hits() if h["pk"] not in before]
+    finally:
+        # No helper process (a Chromium zygote, a Firefox content process) may outlive the test.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    return sorted(hits, key=lambda h: str(h["kind"]))
+
+
+def assert_visitor_hit(hit: PlainItem, browser: Browser, *, site: str, path: str) -> None:
+    assert hit["site"] == site
+    assert hit["path"] == path
+    assert USER_AGENT_MARK[browser] in str(hit["ua"])
+    assert len(str(hit["vid"])) == 16
+    stored = json.dumps(hit)
+    assert "127.0.0.1" not in stored
+    assert "cc" not in hit
+
+
+@pytest.mark.parametrize("browser", BROWSERS)
+def test_cross_site_with_p_stores_the_real_path(
+    browser: Browser, shared_serve: Serve, pages: PageServer, tmp_path: Path
+) -> None:
+    path = f"/posts/{uuid.uuid4().hex}/"
+    base = shared_serve.base_url  # http://127.0.0.1:PORT, another site than localhost
+    pages.publish(
+        path,
+        f'<link rel="stylesheet" href="{base}/c.css?p={path}" media="none"'
+        ' referrerpolicy="no-referrer-when-downgrade">'
+        f'<img src="{base}/c.gif?p={path}" alt="" width="1" height="1"'
+        ' referrerpolicy="no-referrer-when-downgrade">',
+    )
+    hits = visit(browser, f"http://localhost:{pages.port}{path}", shared_serve, tmp_path, 2)
+    assert [h["kind"] for h in hits] == ["css", "gif"]
+    for hit in hits:
+        assert hit["src"] == "p"
+        assert_visitor_hit(hit, browser, site="localhost", path=path)
+        # Browsers send Sec-Fetch-* only to a trustworthy origin, which 127.0.0.1 is; it is kept.
+        assert hit["h"]["sec-fetch-site"] == "cross-site"
+
+
+@pytest.mark.parametrize(("browser", "stored_path"), [("chromium", "page"), ("firefox", "/")])
+def test_cross_site_snippet_path_depends_on_the_browser(
+    browser: Browser, stored_path: str, shared_serve: Serve, pages: PageServer, tmp_path: Path
+) -> None:
+    path = f"/posts/{uuid.uuid4().hex}/"
+    pages.publish(path, snippet(shared_serve.base_url))
+    hits = visit(browser, f"http://localhost:{pages.port}{path}", shared_serve, tmp_path, 2)
+    assert [h["kind"] for h in hits] == ["css", "gif"]
+    for hit in hits:
+        assert hit["src"] == "referer"
+        # Chromium sends the whole page URL; Firefox only the origin to another site.
+        assert_visitor_hit(
+            hit, browser, site="localhost", path=path if stored_path == "page" else "/"
+        )
+
+
+@pytest.mark.parametrize("browser", BROWSERS)
+def test_same_site_snippet_stores_the_real_path(
+    browser: Browser, shared_serve: Serve, pages: PageServer, tmp_path: Path
+) -> None:
+    path = f"/posts/{uuid.uuid4().hex}/"
+    beacon_port = shared_serve.base_url.rsplit(":", 1)[1]
+    pages.publish(path, snippet(f"http://stats.example.test:{beacon_port}"))
+    page = f"http://blog.example.test:{pages.port}{path}"
+    hits = visit(browser, page, shared_serve, tmp_path, 2)
+    assert [h["kind"] for h in hits] == ["css", "gif"]
+    for hit in hits:
+        assert hit["src"] == "referer"
+        assert_visitor_hit(hit, browser, site="blog.example.test", path=path)
+
+
+@pytest.mark.parametrize("browser", BROWSERS)
+def test_opening_the_demo_page_counts_a_view(
+    browser: Browser, shared_serve: Serve, tmp_path: Path
+) -> None:
+    hits = visit(browser, f"{shared_serve.base_url}/", shared_serve, tmp_path, 2)
+    assert [(h["kind"], h["site"], h["path"]) for h in hits] == [
+        ("css", "127.0.0.1", "/"),
+        ("gif", "127.0.0.1", "/"),
+    ]
+    assert all(USER_AGENT_MARK[browser] in str(h["ua"]) for h in hits)

@@ -1,0 +1,240 @@
+"""`lambdactr serve` over real HTTP: beacons, 404s, the demo page, a burst, a DynamoDB outage."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from .conftest import Serve, StartServe, json_lines, request
+
+# Every test here runs `lambdactr` as a process: not part of `make test-fast`.
+pytestmark = pytest.mark.slow
+
+CHROME_UA = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/142.0.0.0 Safari/537.36"
+)
+NO_CACHE = "no-cache, no-store, must-revalidate, max-age=0"
+
+
+def unique_path() -> str:
+    return f"/posts/{uuid.uuid4().hex}/"
+
+
+def browser_headers(page: str = "https://blog.example.org/") -> dict[str, str]:
+    return {"Referer": page, "User-Agent": CHROME_UA, "Accept-Language": "en-GB,en;q=0.9"}
+
+
+def assert_no_address(item: Any) -> None:
+    text = json.dumps(item)
+    assert "127.0.0.1" not in text
+    assert "sourceIp" not in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "content_type"), [("css", "text/css; charset=utf-8"), ("gif", "image/gif")]
+)
+def test_get_beacon_answers_and_stores_one_hit(
+    shared_serve: Serve, kind: str, content_type: str
+) -> None:
+    path = unique_path()
+    answer = shared_serve.get(f"/c.{kind}?p={path}&t=Hello", browser_headers())
+
+    assert answer.status == 200
+    assert answer.headers["Content-Type"] == content_type
+    assert answer.headers["Cache-Control"] == NO_CACHE
+    assert answer.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert answer.headers["Content-Length"] == str(len(answer.body))
+    assert answer.headers.get("Set-Cookie") is None
+    assert answer.headers.get("X-Lambdactr-Ignored") is None
+    [hit] = shared_serve.hits_where(path=path)
+    assert hit["kind"] == kind
+    assert hit["site"] == "blog.example.org"
+    assert hit["src"] == "p"
+    assert hit["title"] == "Hello"
+    assert hit["ua"] == CHROME_UA
+    assert hit["lang"] == "en-GB"
+    assert len(str(hit["vid"])) == 16
+    assert "cc" not in hit  # a loopback client has no country
+    assert_no_address(hit)
+
+
+def test_gif_decodes_to_one_transparent_pixel(shared_serve: Serve) -> None:
+    answer = shared_serve.get(f"/c.gif?p={unique_path()}", browser_headers())
+
+    image = Image.open(io.BytesIO(answer.body))
+    assert image.format == "GIF"
+    assert image.size == (1, 1)
+    assert image.convert("RGBA").getpixel((0, 0))[3] == 0  # type: ignore[index]
+
+
+def test_css_body_is_an_empty_stylesheet(shared_serve: Serve) -> None:
+    answer = shared_serve.get(f"/c.css?p={unique_path()}", browser_headers())
+    assert answer.body == b""
+
+
+@pytest.mark.parametrize("kind", ["css", "gif"])
+def test_head_is_answered_without_body_and_not_stored(shared_serve: Serve, kind: str) -> None:
+    path = unique_path()
+    answer = shared_serve.head(f"/c.{kind}?p={path}", browser_headers())
+
+    assert answer.status == 200
+    assert answer.body == b""
+    assert answer.headers["X-Lambdactr-Ignored"] == "head"
+    assert answer.headers["Cache-Control"] == NO_CACHE
+    assert shared_serve.hits_where(path=path) == []
+
+
+@pytest.mark.parametrize("target", ["/nope", "/c.js", "/c.css/extra", "/favicon.ico", "/C.CSS"])
+def test_unknown_paths_are_404_and_store_nothing(shared_serve: Serve, target: str) -> None:
+    before = len(shared_serve.hits())
+    answer = shared_serve.get(target, browser_headers())
+
+    assert answer.status == 404
+    assert answer.body == b""
+    assert len(shared_serve.hits()) == before
+
+
+def test_post_to_a_beacon_is_not_counted(shared_serve: Serve) -> None:
+    path = unique_path()
+    answer = request(shared_serve.base_url, "POST", f"/c.css?p={path}", browser_headers())
+    assert answer.status == 404
+    assert shared_serve.hits_where(path=path) == []
+
+
+class _TagFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_demo_page_embeds_both_beacons_with_the_referrer_policy(shared_serve: Serve) -> None:
+    answer = shared_serve.get("/")
+
+    assert answer.status == 200
+    assert answer.headers["Content-Type"] == "text/html; charset=utf-8"
+    finder = _TagFinder()
+    finder.feed(answer.body.decode())
+    links = [a for t, a in finder.tags if t == "link" and a.get("rel") == "stylesheet"]
+    images = [a for t, a in finder.tags if t == "img"]
+    assert [a["href"] for a in links] == [f"{shared_serve.base_url}/c.css"]
+    assert [a["src"] for a in images] == [f"{shared_serve.base_url}/c.gif"]
+    assert links[0]["media"] == "none"
+    for attributes in (*links, *images):
+        assert attributes["referrerpolicy"] == "no-referrer-when-downgrade"
+    assert f"--endpoint-url {shared_serve.endpoint}" in answer.body.decode()
+
+
+def test_access_log_has_one_line_per_request_and_no_address(shared_serve: Serve) -> None:
+    path = unique_path()
+    shared_serve.get(f"/c.gif?p={path}", browser_headers())
+    shared_serve.head(f"/c.gif?p={path}", browser_headers())
+
+    lines = [line for line in shared_serve.stdout().splitlines() if path in line]
+    assert len(lines) == 2
+    assert '"GET /c.gif?p=' in lines[0]
+    assert " 200 43 " in lines[0]
+    assert '"HEAD /c.gif?p=' in lines[1]
+    assert lines[1].endswith("ignored=head")
+    assert not any("127.0.0.1" in line for line in lines)
+
+
+def test_banner_prints_beacons_snippet_and_report_command(shared_serve: Serve) -> None:
+    out = shared_serve.stdout()
+    base = shared_serve.base_url
+    assert f"CSS beacon  {base}/c.css" in out
+    assert f"GIF beacon  {base}/c.gif" in out
+    assert f'<link rel="stylesheet" href="{base}/c.css" media="none"' in out
+    assert f'<img src="{base}/c.gif"' in out
+    assert f"lambdactr report --table lambdactr-hits --endpoint-url {shared_serve.endpoint}" in out
+
+
+def test_burst_of_500_at_concurrency_20_stores_500_without_5xx(shared_serve: Serve) -> None:
+    path = unique_path()
+
+    def hit(number: int) -> int:
+        kind = "css" if number % 2 else "gif"
+        headers = browser_headers()
+        headers["User-Agent"] = f"{CHROME_UA} burst/{number}"
+        return shared_serve.get(f"/c.{kind}?p={path}", headers).status
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(hit, range(500)))
+
+    assert [s for s in statuses if s >= 500] == []
+    assert statuses.count(200) == 500
+    hits = shared_serve.hits_where(path=path)
+    assert len(hits) == 500
+    assert len({h["pk"] for h in hits}) == 500
+    # Each hit is its own request's: the user agent's number and the beacon kind still match.
+    numbers = {int(str(h["ua"]).rsplit("/", 1)[1]): h["kind"] for h in hits}
+    assert numbers == {n: "css" if n % 2 else "gif" for n in range(500)}
+
+
+def test_another_dynamodb_by_environment_and_unsaved_hits_when_it_fails(
+    serve_factory: StartServe,
+) -> None:
+    database = serve_factory()
+    counter = serve_factory(env={"AWS_ENDPOINT_URL_DYNAMODB": database.endpoint})
+
+    assert counter.endpoint == database.endpoint
+    assert "embedded" not in counter.stdout()
+    stored_path = unique_path()
+    assert counter.get(f"/c.css?p={stored_path}", browser_headers()).status == 200
+    assert len(database.hits_where(path=stored_path)) == 1
+
+    assert database.stop() == 0
+    lost_path = unique_path()
+    answer = counter.get(f"/c.gif?p={lost_path}", browser_headers())
+
+    # The visitor still gets the pixel; the hit waits in stdout for `lambdactr replay`.
+    assert answer.status == 200
+    assert answer.headers["Content-Type"] == "image/gif"
+    deadline = time.monotonic() + 10
+    unsaved: list[dict[str, Any]] = []
+    while not unsaved and time.monotonic() < deadline:
+        unsaved = [
+            line["unsaved_hit"]
+            for line in json_lines(counter.stdout())
+            if line.get("unsaved_hit", {}).get("path") == lost_path
+        ]
+        time.sleep(0.05)
+    [item] = unsaved
+    assert item["kind"] == "gif"
+    assert item["site"] == "blog.example.org"
+    assert len(item["pk"]) == 32
+    assert_no_address(item)
+
+
+def test_serves_on_a_machine_without_any_aws_configuration(
+    serve_factory: StartServe, tmp_path: Path
+) -> None:
+    nowhere = str(tmp_path / "no-such-file")
+    bare = serve_factory(
+        env={
+            "AWS_ACCESS_KEY_ID": None,
+            "AWS_SECRET_ACCESS_KEY": None,
+            "AWS_SESSION_TOKEN": None,
+            "AWS_DEFAULT_REGION": None,
+            "AWS_REGION": None,
+            "AWS_PROFILE": None,
+            "AWS_CONFIG_FILE": nowhere,
+            "AWS_SHARED_CREDENTIALS_FILE": nowhere,
+        }
+    )
+    path = unique_path()
+
+    assert bare.get(f"/c.css?p={path}", browser_headers()).status == 200
+    assert len(bare.hits_where(path=path)) == 1
