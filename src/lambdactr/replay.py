@@ -47,8 +47,7 @@ _MAX_JSON_STARTS = 8
 _DECODER = json.JSONDecoder()
 # The key as a JSON field name, bare or inside a JSON string, rather than a mere mention of it.
 _UNSAVED_FIELD = re.compile(r'"unsaved_hit\\?"\s*:')
-
-
+# What a line with the key but no readable JSON yields, to be counted as failed.
 UNREADABLE = object()
 
 
@@ -127,7 +126,9 @@ def unsaved_hits(text: str, source: str = STDIN) -> Iterator[Found]:
         for value in _find_unsaved(document, 0):
             yield Found(source, 0, value)
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a line: the logger writes U+2028, U+0085 and the like inside values as is,
+    # where str.splitlines would cut the JSON in two.
+    for number, line in enumerate(text.split("\n"), start=1):
         if UNSAVED_KEY not in line:
             continue
         values = list(_find_unsaved(_json_in(line), 0))

@@ -224,3 +224,27 @@ def test_the_unreachable_table_is_a_failure_not_a_skip(
     out, err = capsys.readouterr()
     assert out.strip() == "wrote 0, skipped 0 (already stored), failed 1"
     assert "Could not connect" in err
+
+
+def test_a_value_with_a_unicode_line_separator_stays_on_its_line(
+    function: Function,
+    event_named: Any,
+    moto_dynamodb: MotoDynamoDB,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # The logger writes non-ASCII as is, so U+2028 and U+2029 reach the log raw: only "\n" ends
+    # a log line.
+    function.wire(store=RefusingStore())
+    event = event_named("css")
+    event["rawQueryString"] = "p=/a&t=one%E2%80%A8two%E2%80%A9three"
+    function.invoke(event)
+    (unsaved,) = function.unsaved_hits()
+    assert unsaved["title"] == "one\u2028two\u2029three"
+    log = tmp_path / "lambda.log"
+    log.write_text("lambdactr serve: started\n" + function.log_text(), encoding="utf-8")
+    moto_dynamodb.create_table()
+    capsys.readouterr()
+    assert replay(moto_dynamodb, str(log)) == 0
+    assert capsys.readouterr().out.strip() == "wrote 1, skipped 0 (already stored), failed 0"
+    assert moto_dynamodb.hits() == [unsaved]
