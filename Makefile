@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EVENT ?= events/css.json
 
-.PHONY: install serve test test-fast lint fmt invoke report snippet system-deps clean
+.PHONY: install serve test test-fast lint fmt invoke report snippet system-deps clean fuzz
 
 install: $(STAMP)
 
@@ -47,6 +47,18 @@ invoke: install
 
 report: install
 	$(BIN)/lambdactr report
+
+# Coverage-guided fuzzing of the request-to-hit core, for FUZZ_SECONDS, then it stops by itself.
+# atheris is installed here, not with the dev extra: it has wheels for few platforms and builds
+# libFuzzer from source elsewhere. The corpus is kept between runs; findings land in artifacts/.
+FUZZ_SECONDS ?= 60
+FUZZ_DIR ?= .lambdactr/fuzz
+fuzz: install
+	$(BIN)/python -c 'import atheris' 2>/dev/null || $(BIN)/pip install --quiet 'atheris>=2.3'
+	mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
+	$(BIN)/python fuzz/fuzz_hit.py $(FUZZ_DIR)/corpus -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=8192 -timeout=10 -dict=fuzz/hit.dict -artifact_prefix=$(FUZZ_DIR)/artifacts/ \
+	  -print_final_stats=1
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

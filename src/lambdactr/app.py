@@ -49,12 +49,13 @@ _EARLIEST_MS = 1_500_000_000_000
 _LATEST_MS = 4_000_000_000_000
 
 
-@resolver.route("/c.css", method=["GET", "HEAD"])
+# Powertools reads a route as a regular expression: unescaped, the dot would also match /c-css.
+@resolver.route(r"/c\.css", method=["GET", "HEAD"])
 def css_beacon() -> Response[Any]:
     return _count("css")
 
 
-@resolver.route("/c.gif", method=["GET", "HEAD"])
+@resolver.route(r"/c\.gif", method=["GET", "HEAD"])
 def gif_beacon() -> Response[Any]:
     return _count("gif")
 

@@ -12,6 +12,7 @@ COMMANDS: dict[str, str] = {
     "snippet": "lambdactr.snippet",
     "serve": "lambdactr.local.serve",
     "invoke": "lambdactr.local.invoke",
+    "replay": "lambdactr.replay",
 }
 
 

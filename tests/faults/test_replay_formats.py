@@ -1,0 +1,250 @@
+"""`lambdactr replay` reads the log however it was saved, and counts what it wrote, skipped and
+failed: a real log line from the handler, in every shape CloudWatch and `serve` give it."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from lambdactr import cli
+from lambdactr.item import PlainItem
+from lambdactr.replay import unsaved_hits
+from lambdactr.store import Store
+
+from .conftest import TABLE, Function, MotoDynamoDB, client_for
+
+REQUEST_ID = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+
+class RefusingStore(Store):
+    """A table that refuses every hit, but has its salt: the handler logs items with a vid."""
+
+    def __init__(self) -> None:
+        super().__init__(TABLE, client=None)  # type: ignore[arg-type]
+
+    def put_hit(self, item: PlainItem) -> None:
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
+            "PutItem",
+        )
+
+    def get_salt(self, day: str) -> bytes | None:
+        return b"s" * 32
+
+
+@pytest.fixture
+def logged(function: Function, event_named: Any) -> list[str]:
+    """Three real log lines of unsaved hits, as the handler wrote them."""
+    function.wire(store=RefusingStore())
+    for name in ("css", "gif", "hostile"):
+        function.invoke(event_named(name))
+    lines = [line for line in function.log_text().splitlines() if "unsaved_hit" in line]
+    assert len(lines) == 3
+    return lines
+
+
+def items_of(lines: list[str]) -> list[dict[str, Any]]:
+    return [json.loads(line)["unsaved_hit"] for line in lines]
+
+
+def lambda_json_wrapper(line: str, as_text: bool) -> str:
+    """The line as Lambda's JSON log format carries a message: as an object or as its text."""
+    message: Any = line if as_text else json.loads(line)
+    return json.dumps(
+        {
+            "timestamp": "2026-11-23T00:00:00.123Z",
+            "level": "ERROR",
+            "message": message,
+            "logger": "lambdactr",
+            "requestId": REQUEST_ID,
+        }
+    )
+
+
+SHAPES = {
+    "bare JSON lines": lambda lines: "\n".join(lines),
+    "Lambda JSON wrapper, message as object": lambda lines: "\n".join(
+        lambda_json_wrapper(line, as_text=False) for line in lines
+    ),
+    "Lambda JSON wrapper, message as text": lambda lines: "\n".join(
+        lambda_json_wrapper(line, as_text=True) for line in lines
+    ),
+    "aws logs tail": lambda lines: "\n".join(
+        f"2026-11-23T00:00:00.123000+00:00 2026/11/23/[$LATEST]abc {line}" for line in lines
+    ),
+    "Lambda text format": lambda lines: "\n".join(
+        f"[ERROR]\t2026-11-23T00:00:00.123Z\t{REQUEST_ID}\t{line}" for line in lines
+    ),
+    "S3 export": lambda lines: "\n".join(f"2026-11-23T00:00:00.123Z {line}" for line in lines),
+    "aws logs filter-log-events": lambda lines: json.dumps(
+        {
+            "events": [
+                {"logStreamName": "2026/11/23/[$LATEST]abc", "timestamp": 1, "message": line}
+                for line in lines
+            ],
+            "searchedLogStreams": [],
+        },
+        indent=4,
+    ),
+    "serve stdout with other lines": lambda lines: "\n".join(
+        [
+            "lambdactr serve: listening on http://127.0.0.1:3000/",
+            '127.0.0.1 - - [23/Nov/2026 00:00:00] "GET /c.css HTTP/1.1" 200 -',
+            "{ not JSON at all",
+            '{"_aws": {"CloudWatchMetrics": []}, "StoreFailed": [1.0]}',
+            "Traceback (most recent call last): mentions unsaved_hit in passing",
+        ]
+        + [f"{line}\n\x1b[2mnoise {n}\x1b[0m" for n, line in enumerate(lines)]
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_every_log_shape_yields_every_unsaved_item(logged: list[str], shape: str) -> None:
+    text = SHAPES[shape](logged)
+    assert [found.value for found in unsaved_hits(text, "log")] == items_of(logged)
+
+
+def replay(moto_dynamodb: MotoDynamoDB, *sources: str) -> int:
+    return cli.main(["replay", *sources, "--table", TABLE, "--endpoint-url", moto_dynamodb.url])
+
+
+def test_replay_counts_written_skipped_and_failed(
+    logged: list[str],
+    moto_dynamodb: MotoDynamoDB,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    good = items_of(logged)
+    salt = {**good[0], "pk": "salt#2026-11-23"}
+    not_hex = {**good[0], "pk": "not-a-key"}
+    floating = {**good[1], "pk": "a" * 32, "ts": 1.5}
+    nested = {**good[1], "pk": "b" * 32, "h": {"x": ["list"]}}
+    too_big = {**good[2], "pk": "c" * 32, "title": "x" * 1024}
+    bad = [salt, not_hex, floating, nested, too_big]
+    cut_short = logged[0][: len(logged[0]) // 2]
+    lines = [
+        logged[0],
+        logged[0],  # the same hit twice: written once, then skipped
+        *(json.dumps({"level": "ERROR", "unsaved_hit": item}) for item in bad),
+        cut_short,
+        logged[1],
+        "not JSON, no hit here",
+    ]
+    log = tmp_path / "lambda.log"
+    log.write_bytes("\n".join(lines).encode() + b"\n\xff\xfe not UTF-8 \n" + logged[2].encode())
+    moto_dynamodb.create_table()
+
+    assert replay(moto_dynamodb, str(log)) == 1
+    out, err = capsys.readouterr()
+    assert out.strip() == "wrote 3, skipped 1 (already stored), failed 6"
+    assert "lambda.log:3: not replayed: pk 'salt#2026-11-23' is not a hit key" in err
+    assert "lambda.log:8: not replayed: the line holds the key but no readable JSON" in err
+    assert "1.5" in err
+    assert "more than the 1024" in err
+    stored = sorted(moto_dynamodb.hits(), key=lambda item: str(item["pk"]))
+    assert stored == sorted(good, key=lambda item: str(item["pk"]))
+
+    # Replaying again writes nothing; only the same six bad lines fail again.
+    assert replay(moto_dynamodb, str(log)) == 1
+    assert capsys.readouterr().out.strip() == "wrote 0, skipped 4 (already stored), failed 6"
+    assert len(moto_dynamodb.hits()) == 3
+
+
+def test_replay_reads_stdin_and_several_files(
+    logged: list[str],
+    moto_dynamodb: MotoDynamoDB,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    first = tmp_path / "first.log"
+    first.write_text(logged[0] + "\n")
+    stdin = io.TextIOWrapper(io.BytesIO("\n".join(logged[1:]).encode()))
+    monkeypatch.setattr("sys.stdin", stdin)
+    moto_dynamodb.create_table()
+    assert replay(moto_dynamodb, str(first), "-") == 0
+    assert capsys.readouterr().out.strip() == "wrote 3, skipped 0 (already stored), failed 0"
+    assert len(moto_dynamodb.hits()) == 3
+
+
+def test_replay_fails_when_the_table_refuses_and_when_a_file_is_missing(
+    logged: list[str],
+    moto_dynamodb: MotoDynamoDB,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "lambda.log"
+    log.write_text("\n".join(logged) + "\n")
+    # No table yet: every write fails, and says why.
+    assert replay(moto_dynamodb, str(log)) == 1
+    out, err = capsys.readouterr()
+    assert out.strip() == "wrote 0, skipped 0 (already stored), failed 3"
+    assert err.count("ResourceNotFoundException") == 3
+
+    moto_dynamodb.create_table()
+    assert replay(moto_dynamodb, str(tmp_path / "missing.log"), str(log)) == 1
+    out, err = capsys.readouterr()
+    assert out.strip() == "wrote 3, skipped 0 (already stored), failed 0"
+    assert "cannot read" in err
+    assert "missing.log" in err
+
+
+def test_a_log_without_unsaved_hits_says_so(
+    moto_dynamodb: MotoDynamoDB,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "quiet.log"
+    log.write_text('{"level": "WARNING", "message": "daily salt unavailable"}\n')
+    assert replay(moto_dynamodb, str(log)) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "wrote 0, skipped 0 (already stored), failed 0"
+    assert "no unsaved_hit found" in err
+
+
+def test_the_unreachable_table_is_a_failure_not_a_skip(
+    logged: list[str],
+    unreachable_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "lambda.log"
+    log.write_text(logged[0] + "\n")
+    # The operator's client retries with back-off; keep this one quick.
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    client_for(monkeypatch, unreachable_url)
+    assert cli.main(["replay", str(log), "--table", TABLE]) == 1
+    out, err = capsys.readouterr()
+    assert out.strip() == "wrote 0, skipped 0 (already stored), failed 1"
+    assert "Could not connect" in err
+
+
+def test_a_value_with_a_unicode_line_separator_stays_on_its_line(
+    function: Function,
+    event_named: Any,
+    moto_dynamodb: MotoDynamoDB,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    # The logger writes non-ASCII as is, so U+2028 and U+2029 reach the log raw: only "\n" ends
+    # a log line.
+    function.wire(store=RefusingStore())
+    event = event_named("css")
+    event["rawQueryString"] = "p=/a&t=one%E2%80%A8two%E2%80%A9three"
+    function.invoke(event)
+    (unsaved,) = function.unsaved_hits()
+    assert unsaved["title"] == "one\u2028two\u2029three"
+    log = tmp_path / "lambda.log"
+    log.write_text("lambdactr serve: started\n" + function.log_text(), encoding="utf-8")
+    moto_dynamodb.create_table()
+    capsys.readouterr()
+    assert replay(moto_dynamodb, str(log)) == 0
+    assert capsys.readouterr().out.strip() == "wrote 1, skipped 0 (already stored), failed 0"
+    assert moto_dynamodb.hits() == [unsaved]
