@@ -10,6 +10,7 @@ from collections.abc import Sequence
 # Each command is a module with HELP, add_arguments(parser) and run(args) -> exit status.
 COMMANDS: dict[str, str] = {
     "snippet": "lambdactr.snippet",
+    "report": "lambdactr.report.command",
 }
 
 
