@@ -12,10 +12,11 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from rich.console import Console
 
 from lambdactr.cli import main
 from lambdactr.report import command
-from tests.unit.report.hits import GOOGLEBOT, hit
+from tests.unit.report.hits import GOOGLEBOT, hit, query
 
 from .conftest import HitsTable
 
@@ -150,6 +151,7 @@ def test_a_missing_table_is_explained(capsys: pytest.CaptureFixture[str]) -> Non
         ["--since", "2026-11-30", "--until", "2026-11-01"],
         ["--site", "*"],
         ["--segments", "0"],
+        ["--top", "0"],
     ],
 )
 def test_bad_flags_are_explained(
@@ -197,3 +199,28 @@ def test_stack_reads_the_table_name_from_the_stack_outputs(
         assert "has no TableName output" in capsys.readouterr().err
         assert main(["report", "--stack", "missing", *RANGE]) == 1
         assert "stack 'missing'" in capsys.readouterr().err
+
+
+def test_a_slow_scan_shows_progress_on_a_terminal(
+    filled: HitsTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = io.StringIO()
+    console = Console(file=terminal, force_terminal=True, width=100)
+    monkeypatch.setattr(command, "PROGRESS_DELAY_SECONDS", 0.0)
+    report = command.read_report(filled.client, filled.name, query(), progress_console=console)
+    assert report.pageviews == 4
+    assert "scanning" in terminal.getvalue()
+
+
+def test_a_quick_scan_or_a_pipe_shows_no_progress(
+    filled: HitsTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = io.StringIO()
+    monkeypatch.setattr(command, "PROGRESS_DELAY_SECONDS", 3600.0)
+    quick = Console(file=terminal, force_terminal=True, width=100)
+    command.read_report(filled.client, filled.name, query(), progress_console=quick)
+
+    piped = io.StringIO()
+    monkeypatch.setattr(command, "PROGRESS_DELAY_SECONDS", 0.0)
+    command.read_report(filled.client, filled.name, query(), progress_console=Console(file=piped))
+    assert terminal.getvalue() == piped.getvalue() == ""

@@ -92,6 +92,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     errors = Console(stderr=True)
     try:
+        if args.top is not None and args.top < 1:
+            raise QueryError("--top must be at least 1")
         query = build_query(args, utc_today())
         client = dynamodb_client(args)
         table = stack_table_name(args) if args.stack else args.table

@@ -131,7 +131,7 @@ def test_csv_names_pages_with_their_site_when_there_are_several() -> None:
     assert [row[1] for row in table if row[0] == "pages"] == ["a.example.org/", "b.example.org/"]
 
 
-def test_table_shows_totals_days_breakdowns_warnings_and_filtered(report: Report) -> None:
+def test_table_shows_totals_days_breakdowns_and_filtered(report: Report) -> None:
     console = Console(record=True, width=160, color_system=None)
     render_table(report, console)
     text = console.export_text()
@@ -210,3 +210,36 @@ def test_top_rows_cuts_breakdowns_but_never_days(report: Report) -> None:
     assert len(cut.campaigns) == 1
     assert cut.days == report.days
     assert cut.pageviews == report.pageviews
+
+
+def test_an_empty_report_renders_in_every_format() -> None:
+    empty = aggregate([], query(since="2026-11-01", until="2026-11-02"))
+
+    data = json.loads(render_json(empty))
+    assert (data["pageviews"], data["visitors"], data["pages"], data["filtered"]) == (0, 0, [], {})
+    assert len(data["days"]) == 2
+
+    table = list(csv.reader(io.StringIO(render_csv(empty))))
+    assert table[1:] == [
+        ["totals", "all", "0", "0"],
+        ["days", "2026-11-01", "0", "0"],
+        ["days", "2026-11-02", "0", "0"],
+    ]
+
+    console = Console(record=True, width=160, color_system=None)
+    render_table(empty, console)
+    assert "Pageviews 0" in console.export_text()
+
+    html = render_html(empty)
+    assert "<td colspan='3'>none</td>" in html
+    assert html.count("Plotly.newPlot(") == 7
+
+
+def test_warnings_are_shown_in_the_table_and_the_page() -> None:
+    warned = aggregate([hit(path="/", src="referer", vid=v) for v in "ab"], query())
+    assert len(warned.warnings) == 1
+
+    console = Console(record=True, width=300, color_system=None)
+    render_table(warned, console)
+    assert "warning: blog.example.org: 100% of pageviews" in console.export_text()
+    assert "<p class='warning'>blog.example.org: 100% of pageviews" in render_html(warned)
