@@ -95,3 +95,7 @@ build: install
 
 deploy: build
 	$(BIN)/sam deploy --guided
+# How fast `lambdactr report` counts: 1,000,000 synthetic items, against a bare loop.
+.PHONY: bench-report
+bench-report: install
+	$(BIN)/python benchmarks/report_bench.py

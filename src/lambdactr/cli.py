@@ -13,6 +13,7 @@ COMMANDS: dict[str, str] = {
     "serve": "lambdactr.local.serve",
     "invoke": "lambdactr.local.invoke",
     "replay": "lambdactr.replay",
+    "report": "lambdactr.report.command",
 }
 
 

@@ -1,0 +1,147 @@
+"""The HTML report in headless Chromium: charts drawn, tables there, offline, phone-sized."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from lambdactr.report.aggregate import aggregate
+from lambdactr.report.model import top_rows
+from lambdactr.report.query import ReportQuery
+from lambdactr.report.render_html import render_html
+from tests.unit.report.hits import FIREFOX, GOOGLEBOT, IPHONE, hit
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PHONE_WIDTH = 390
+CHARTS = ("days", "pages", "referrers", "browsers", "os", "devices", "countries")
+
+# The report sits in a phone-wide frame: headless Chromium will not make a window that narrow,
+# and the frame lets this page measure the report once its scripts have run.
+HARNESS = """<!doctype html><html><body style="margin:0">
+<iframe id="report" src="report.html" style="width:{width}px;height:2400px;border:0"></iframe>
+<pre id="result"></pre>
+<script>
+document.getElementById("report").addEventListener("load", () => setTimeout(() => {{
+  const page = document.getElementById("report").contentDocument;
+  const plots = [...page.querySelectorAll(".js-plotly-plot")];
+  document.getElementById("result").textContent = JSON.stringify({{
+    plots: plots.map((plot) => plot.id),
+    svgs: page.querySelectorAll("svg.main-svg").length,
+    bars: page.querySelectorAll("g.point path").length,
+    tables: page.querySelectorAll("table").length,
+    pageWidth: page.documentElement.scrollWidth,
+    viewportWidth: page.documentElement.clientWidth,
+    overflowingCharts: plots.filter((plot) =>
+      plot.getBoundingClientRect().width > plot.closest(".chart").clientWidth + 1).length,
+    pageviews: page.getElementById("pageviews").textContent,
+  }});
+}}, 2000));
+</script></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def report_dir() -> Iterator[Path]:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (make system-deps)")
+    items = []
+    for n in range(60):
+        day = f"2026-11-{1 + n % 20:02d}"
+        items.append(
+            hit(vid=f"v{n}", day=day, path=f"/posts/{n % 7}/", cc=("DE", "FR", "US")[n % 3])
+        )
+        items.append(hit(vid=f"v{n}", day=day, path="/", ua=(FIREFOX, IPHONE)[n % 2]))
+    items += [
+        hit(vid="r", ref="https://news.example.net/item", utm_campaign="<b>launch</b>"),
+        hit(vid="g", ua=GOOGLEBOT, lang=None, h=None),
+    ]
+    query = ReportQuery(since=date(2026, 11, 1), until=date(2026, 11, 20))
+    report = top_rows(aggregate(items, query), 20)
+    directory = Path(tempfile.mkdtemp(prefix="lambdactr-html-"))
+    (directory / "report.html").write_text(render_html(report), encoding="utf-8")
+    (directory / "phone.html").write_text(HARNESS.format(width=PHONE_WIDTH), encoding="utf-8")
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def chromium(page: Path, *flags: str) -> str:
+    """Run headless Chromium on `page` with no network at all, and return what it printed."""
+    assert CHROMIUM is not None
+    with tempfile.TemporaryDirectory(prefix="lambdactr-chromium-") as profile:
+        process = subprocess.Popen(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-background-networking",
+                f"--user-data-dir={profile}",
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--allow-file-access-from-files",
+                "--hide-scrollbars",
+                "--virtual-time-budget=15000",
+                *flags,
+                page.as_uri(),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            out, _ = process.communicate(timeout=180)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    return out
+
+
+def test_charts_and_tables_are_drawn_and_fit_a_phone(report_dir: Path) -> None:
+    dom = chromium(report_dir / "phone.html", "--window-size=600,2500", "--dump-dom")
+    found = re.search(r'<pre id="result">(.*?)</pre>', dom, re.DOTALL)
+    assert found is not None
+    assert found.group(1), "the report never finished loading"
+    result = json.loads(found.group(1).replace("&quot;", '"'))
+
+    assert result["plots"] == [f"chart-{name}" for name in CHARTS]
+    assert result["svgs"] >= len(CHARTS)
+    assert result["bars"] > 20
+    assert result["tables"] >= 11
+    assert result["pageviews"] == "121"
+    assert result["viewportWidth"] == PHONE_WIDTH
+    assert result["pageWidth"] <= PHONE_WIDTH
+    assert result["overflowingCharts"] == 0
+
+
+def test_screenshots_show_the_report(report_dir: Path) -> None:
+    for page, size, name in (
+        ("report.html", "1280,2000", "desktop.png"),
+        ("phone.html", "600,2400", "phone.png"),
+    ):
+        shot = report_dir / name
+        chromium(report_dir / page, f"--window-size={size}", f"--screenshot={shot}")
+        with Image.open(shot) as image:
+            pixels = image.convert("RGB")
+            colours = pixels.getcolors(maxcolors=1 << 20) or []
+            accent = sum(count for count, rgb in colours if rgb == (37, 99, 235))
+            width, height = pixels.size
+        # Not blank: many colours, and a good many pixels of the charts' bar colour.
+        assert len(colours) > 50, name
+        assert accent > width * height // 200, name
