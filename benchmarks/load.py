@@ -9,13 +9,22 @@ from __future__ import annotations
 import argparse
 import http.client
 import random
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import quote
+
+from lambdactr.config import DEFAULT_TABLE_NAME
+from lambdactr.item import is_salt_key
 
 CHROME = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -74,16 +83,27 @@ def plan(count: int, seed: int = 7) -> list[PlannedRequest]:
         elif roll < 0.78:
             # Hostile but countable: a huge header, control bytes and thousands of parameters.
             target = f"/c.{kind}?p=%2Fbad%00%FF{index}&" + "&".join(f"k{i}=v" for i in range(300))
-            headers = {"User-Agent": "x" * 6000, "Referer": "https://load.example.org/",
-                       "Cookie": "session=secret", "X-Forwarded-For": "81.2.69.160"}
+            headers = {
+                "User-Agent": "x" * 6000,
+                "Referer": "https://load.example.org/",
+                "Cookie": "session=secret",
+                "X-Forwarded-For": "81.2.69.160",
+            }
             requests.append(PlannedRequest("GET", target, headers, True, 200))
         elif roll < 0.85:
             # Nothing names a page: answered, not stored.
-            requests.append(PlannedRequest("GET", f"/c.{kind}?x=%ZZ", {"User-Agent": "curl/8"},
-                                           False, 200))
+            requests.append(
+                PlannedRequest("GET", f"/c.{kind}?x=%ZZ", {"User-Agent": "curl/8"}, False, 200)
+            )
         else:
-            method, path = rng.choice((("GET", "/wp-login.php"), ("POST", "/c.css"),
-                                       ("GET", "/c.css.map"), ("DELETE", "/c.gif")))
+            method, path = rng.choice(
+                (
+                    ("GET", "/wp-login.php"),
+                    ("POST", "/c.css"),
+                    ("GET", "/c.css.map"),
+                    ("DELETE", "/c.gif"),
+                )
+            )
             requests.append(PlannedRequest(method, path, {}, False, 404))
     return requests
 
@@ -131,16 +151,72 @@ def summary(result: LoadResult, stored: int) -> str:
     )
 
 
+_READY = re.compile(r"^Ready: listening on http://[^:]+:(\d+)/", re.MULTILINE)
+_ENDPOINT = re.compile(r"--endpoint-url (http://\S+)")
+STARTUP_TIMEOUT_SECONDS = 60
+
+
+@contextmanager
+def running_serve() -> Iterator[tuple[int, str]]:
+    """`lambdactr serve` on free ports with a throw-away state dir: (HTTP port, DynamoDB URL)."""
+    with tempfile.TemporaryDirectory(prefix="lambdactr-load-") as work:
+        log_path = Path(work) / "serve.out"
+        command = [
+            str(Path(sys.executable).with_name("lambdactr")),
+            "serve",
+            "--port",
+            "0",
+            "--db-port",
+            "0",
+            "--state-dir",
+            str(Path(work) / "state"),
+        ]
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=work)
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+            while not (ready := _READY.search(log_path.read_text(errors="replace"))):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("lambdactr serve did not start:\n" + log_path.read_text())
+                time.sleep(0.05)
+            endpoint = _ENDPOINT.search(log_path.read_text(errors="replace"))
+            assert endpoint, log_path.read_text()
+            yield int(ready.group(1)), endpoint.group(1)
+        finally:
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def count_hits(endpoint: str, table: str = DEFAULT_TABLE_NAME) -> int:
+    import boto3
+
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    count = 0
+    for page in client.get_paginator("scan").paginate(
+        TableName=table, ProjectionExpression="pk", ConsistentRead=True
+    ):
+        count += sum(not is_salt_key(item["pk"]["S"]) for item in page["Items"])
+    return count
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=50)
     args = parser.parse_args()
-    from benchmarks.serving import count_hits, running_serve
-
-    with running_serve() as serve:
-        result = run_load("127.0.0.1", serve.port, plan(args.requests), args.concurrency)
-        stored = count_hits(serve.db_endpoint)
+    with running_serve() as (port, endpoint):
+        result = run_load("127.0.0.1", port, plan(args.requests), args.concurrency)
+        stored = count_hits(endpoint)
     print(summary(result, stored))
     ok = stored == result.expected_stored and not result.server_errors and not result.unexpected
     for problem in result.unexpected[:10]:

@@ -223,9 +223,12 @@ def shared_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
             serve.kill()
 
 
-def run_lambdactr(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_lambdactr(
+    *args: str, cwd: Path, timeout: float = 60, env: Mapping[str, str | None] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*lambdactr_command(), *args],
+        env=_environment(env or {}),
         cwd=cwd,
         capture_output=True,
         text=True,

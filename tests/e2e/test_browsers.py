@@ -29,7 +29,7 @@ import pytest
 from lambdactr.item import PlainItem
 from lambdactr.snippet import snippet
 
-from .conftest import Serve
+from .conftest import Serve, StartServe, run_lambdactr
 
 pytestmark = pytest.mark.browser
 
@@ -250,3 +250,60 @@ def test_opening_the_demo_page_counts_a_view(
         ("gif", "127.0.0.1", "/"),
     ]
     assert all(USER_AGENT_MARK[browser] in str(h["ua"]) for h in hits)
+
+
+def test_views_by_real_browsers_come_out_in_the_report(
+    serve_factory: StartServe, pages: PageServer, tmp_path: Path
+) -> None:
+    serve = serve_factory()
+    path = f"/posts/{uuid.uuid4().hex}/"
+    base = serve.base_url
+    pages.publish(
+        path,
+        f'<link rel="stylesheet" href="{base}/c.css?p={path}" media="none">'
+        f'<img src="{base}/c.gif?p={path}" alt="" width="1" height="1">',
+    )
+    stored = []
+    for browser in BROWSERS:
+        stored += visit(browser, f"http://localhost:{pages.port}{path}", serve, tmp_path, 2)
+    day = str(stored[0]["day"])
+    headless = [h for h in stored if "HeadlessChrome" in str(h["ua"])]
+
+    def report(*extra: str) -> dict[str, Any]:
+        # As a site owner on a machine with no AWS account runs it against `serve`.
+        finished = run_lambdactr(
+            "report",
+            "--table",
+            serve.table,
+            "--endpoint-url",
+            serve.endpoint,
+            "--since",
+            day,
+            "--until",
+            day,
+            "--format",
+            "json",
+            *extra,
+            cwd=tmp_path,
+            env={
+                "AWS_ACCESS_KEY_ID": None,
+                "AWS_SECRET_ACCESS_KEY": None,
+                "AWS_SESSION_TOKEN": None,
+                "HOME": str(tmp_path),
+            },
+        )
+        assert finished.returncode == 0, finished.stderr
+        result: dict[str, Any] = json.loads(finished.stdout)
+        return result
+
+    everything = report("--include-bots")
+    assert everything["pageviews"] == 4
+    assert everything["visitors"] == 2  # one per browser: same address, another user agent
+    assert [(p["path"], p["pageviews"]) for p in everything["pages"]] == [(path, 4)]
+    assert {k["name"]: k["pageviews"] for k in everything["kinds"]} == {"css": 2, "gif": 2}
+    assert {b["name"] for b in everything["browsers"]} >= {"Firefox"}
+
+    # By default a headless Chromium is a bot: counted out, with its reason.
+    default = report()
+    assert default["pageviews"] == 4 - len(headless)
+    assert default["filtered"].get("headless", 0) == len(headless)

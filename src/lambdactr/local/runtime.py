@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ipaddress
 import os
 import sys
 import threading
@@ -12,9 +11,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
 
-from ..aws import FALLBACK_REGION
+from ..aws import (
+    FAKE_ACCESS_KEY,
+    FAKE_SECRET_KEY,
+    FALLBACK_REGION,
+    has_credentials,
+    is_local_endpoint,
+)
 from . import dynamo
 from .event import LocalContext
 
@@ -22,9 +26,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 DEFAULT_STATE_DIR = ".lambdactr"
-# moto accepts any signature; these only keep botocore from refusing to sign without any.
-FAKE_ACCESS_KEY = "local"
-FAKE_SECRET_KEY = "local"  # noqa: S105 (not a secret: moto ignores it)
 
 Handler = Callable[[dict[str, Any]], Any]
 
@@ -40,16 +41,6 @@ def add_state_dir_option(parser: argparse.ArgumentParser) -> None:
         default=Path(DEFAULT_STATE_DIR),
         help="where the embedded DynamoDB's table is saved between runs (default: %(default)s)",
     )
-
-
-def is_local_endpoint(endpoint: str) -> bool:
-    hostname = (urlsplit(endpoint).hostname or "").lower()
-    if hostname == "localhost" or hostname.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(hostname).is_loopback
-    except ValueError:
-        return False
 
 
 def configure_environment(
@@ -73,25 +64,12 @@ def configure_environment(
         session = botocore.session.Session()
         if not session.get_config_variable("region"):
             os.environ["AWS_DEFAULT_REGION"] = FALLBACK_REGION
-        if is_local_endpoint(endpoint) and not _has_credentials(session):
+        if is_local_endpoint(endpoint) and not has_credentials(session):
             os.environ["AWS_ACCESS_KEY_ID"] = FAKE_ACCESS_KEY
             os.environ["AWS_SECRET_ACCESS_KEY"] = FAKE_SECRET_KEY
             os.environ.pop("AWS_SESSION_TOKEN", None)
     except BotoCoreError as error:
         raise LocalError(f"AWS configuration: {error}") from error
-
-
-def _has_credentials(session: Any) -> bool:
-    # Off EC2 the instance-metadata lookup only times out; a local endpoint never needs it.
-    previous = os.environ.get("AWS_EC2_METADATA_DISABLED")
-    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
-    try:
-        return session.get_credentials() is not None
-    finally:
-        if previous is None:
-            os.environ.pop("AWS_EC2_METADATA_DISABLED", None)
-        else:
-            os.environ["AWS_EC2_METADATA_DISABLED"] = previous
 
 
 def boto3_client(endpoint: str) -> DynamoDBClient:

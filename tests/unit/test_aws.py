@@ -1,0 +1,73 @@
+"""The operator's client works against a local DynamoDB with no AWS account configured."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import NoCredentialsError
+from moto.server import ThreadedMotoServer
+
+from lambdactr.aws import dynamodb_client, is_local_endpoint
+
+
+@pytest.fixture
+def no_aws_account(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def local_dynamodb() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def options(endpoint: str) -> argparse.Namespace:
+    return argparse.Namespace(profile=None, region=None, endpoint_url=endpoint)
+
+
+@pytest.mark.usefixtures("no_aws_account")
+def test_local_endpoint_needs_no_credentials(local_dynamodb: str) -> None:
+    client = dynamodb_client(options(local_dynamodb))
+    # moto's backend is shared by the whole test process, so the table needs a name of its own.
+    name = f"no-account-{uuid.uuid4().hex}"
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    assert name in client.list_tables()["TableNames"]
+
+
+@pytest.mark.usefixtures("no_aws_account")
+def test_remote_endpoint_never_gets_placeholder_credentials() -> None:
+    with pytest.raises(NoCredentialsError):
+        dynamodb_client(options("https://dynamodb.eu-west-1.amazonaws.com")).list_tables()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "local"),
+    [
+        ("http://127.0.0.1:8000", True),
+        ("http://localhost:8000", True),
+        ("http://[::1]:8000", True),
+        ("https://dynamodb.us-east-1.amazonaws.com", False),
+        ("http://10.0.0.5:8000", False),
+    ],
+)
+def test_is_local_endpoint(endpoint: str, local: bool) -> None:
+    assert is_local_endpoint(endpoint) is local
