@@ -95,6 +95,15 @@ build: install
 
 deploy: build
 	$(BIN)/sam deploy --guided
+
+# Speed, size and cost targets, each printed as a ratio against its floor measured in the same
+# run. Never in the tests: this machine is shared and noisy. BENCHMARKS.md has the figures.
+.PHONY: bench
+bench: install
+	$(BIN)/python benchmarks/lambda_bench.py
+	$(BIN)/python -m benchmarks.load
+	$(BIN)/python benchmarks/report_bench.py
+
 # How fast `lambdactr report` counts: 1,000,000 synthetic items, against a bare loop.
 .PHONY: bench-report
 bench-report: install
