@@ -39,6 +39,9 @@ PRICE_LAMBDA_REQUESTS_PER_MILLION = 0.20
 PRICE_LAMBDA_ARM_GB_SECOND = 0.0000133334
 PRICE_DYNAMODB_WRITE_UNITS_PER_MILLION = 0.625  # on-demand, since the November 2024 cut
 PRICE_DYNAMODB_STORAGE_GB_MONTH = 0.25
+PRICE_DYNAMODB_PITR_GB_MONTH = 0.20
+# DynamoDB bills each stored item 100 bytes above its own size.
+DYNAMODB_ITEM_OVERHEAD_BYTES = 100
 PRICE_LOGS_INGESTED_GB = 0.50
 LAMBDA_MEMORY_GB = 128 / 1024
 FLOOR_PER_MILLION = (
@@ -275,7 +278,8 @@ def cost_per_million(warm_us: float, log_bytes: float, mean_item: float) -> dict
     billed_ms = max(1.0, float(int(warm_us / 1000 + 10) + 1))
     lambda_duration = billed_ms / 1000 * LAMBDA_MEMORY_GB * PRICE_LAMBDA_ARM_GB_SECOND * 1e6
     logs = log_bytes * 1e6 / 1e9 * PRICE_LOGS_INGESTED_GB
-    storage = mean_item * 1e6 / 1e9 * PRICE_DYNAMODB_STORAGE_GB_MONTH
+    stored_gb = (mean_item + DYNAMODB_ITEM_OVERHEAD_BYTES) * 1e6 / 1e9
+    storage = stored_gb * (PRICE_DYNAMODB_STORAGE_GB_MONTH + PRICE_DYNAMODB_PITR_GB_MONTH)
     parts = {
         "http_api": PRICE_HTTP_API_PER_MILLION,
         "lambda_requests": PRICE_LAMBDA_REQUESTS_PER_MILLION,
@@ -285,7 +289,10 @@ def cost_per_million(warm_us: float, log_bytes: float, mean_item: float) -> dict
         "dynamodb_storage_per_month": storage,
         "assumed_billed_ms": billed_ms,
     }
-    parts["total"] = sum(v for k, v in parts.items() if k != "assumed_billed_ms")
+    # Storage is paid per month for as long as the hits are kept, not once per hit.
+    parts["total"] = sum(
+        v for k, v in parts.items() if k not in ("assumed_billed_ms", "dynamodb_storage_per_month")
+    )
     parts["floor"] = FLOOR_PER_MILLION
     parts["ratio_to_floor"] = parts["total"] / FLOOR_PER_MILLION
     return parts
@@ -336,7 +343,7 @@ def main() -> int:
     print(
         f"cost per 1M hits ${cost['total']:.3f} (floor ${cost['floor']:.3f}, "
         f"ratio {cost['ratio_to_floor']:.3f}; Lambda billed {cost['assumed_billed_ms']:.0f} ms "
-        f"assumed)"
+        f"assumed); keeping them costs ${cost['dynamodb_storage_per_month']:.3f} a month with PITR"
     )
     if args.json:
         args.json.write_text(json.dumps(asdict(results), indent=2) + "\n")

@@ -22,7 +22,21 @@ os.environ.update(
     SAM_CLI_TELEMETRY="0",
     POWERTOOLS_DEV="false",
 )
-os.environ.pop("AWS_PROFILE", None)
+# The counter reads these once at import, and `serve` processes inherit them: a developer's own
+# settings must not change what the tests see.
+for _name in (
+    "AWS_PROFILE",
+    "TABLE_NAME",
+    "ALLOWED_HOSTS",
+    "RESPECT_DNT",
+    "RETENTION_DAYS",
+    "POWERTOOLS_LOG_LEVEL",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "AWS_LAMBDA_LOG_LEVEL",
+    "LOG_LEVEL",
+):
+    os.environ.pop(_name, None)
 os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from botocore.exceptions import ClientError
 from lambdactr.item import PlainItem
 
 from .conftest import Counter, json_lines
+from .test_privacy import FORBIDDEN_HEADERS
 
 
 class ThrottledStore:
@@ -39,7 +41,10 @@ def test_failed_write_answers_200_and_logs_the_whole_item(
     from lambdactr import app
 
     monkeypatch.setattr(app, "store", ThrottledStore())
-    response = counter.invoke(event_named(name))
+    event = event_named(name)
+    event["headers"].update(FORBIDDEN_HEADERS)
+    event["cookies"] = ["session=s3cr3t-cookie"]
+    response = counter.invoke(event)
     assert response["statusCode"] == 200
     assert "X-Lambdactr-Ignored" not in response["headers"]
     (line,) = [line for line in counter.log_lines() if "unsaved_hit" in line]
@@ -48,7 +53,10 @@ def test_failed_write_answers_200_and_logs_the_whole_item(
     unsaved = line["unsaved_hit"]
     assert set(unsaved) >= {"pk", "ts", "day", "kind", "site", "path", "src", "vid", "ttl"}
     assert unsaved["kind"] == ("css" if name == "css" else "gif")
-    assert "81.2.69.160" not in repr(line)
+    # The log line is as private as the table: no address, no cookie, no credential.
+    text = json.dumps(line)
+    for secret in ["81.2.69.160", "s3cr3t", *FORBIDDEN_HEADERS.values()]:
+        assert secret not in text
 
     # The same request on a healthy table stores exactly what was logged, but for pk and vid salt.
     monkeypatch.undo()
