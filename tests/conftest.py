@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from moto.server import ThreadedMotoServer
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_DIR = ROOT / "events"
@@ -49,3 +51,28 @@ def load_event(name: str) -> dict[str, Any]:
 @pytest.fixture
 def event_named() -> Any:
     return load_event
+
+
+def create_hits_table(client: Any, name: str) -> None:
+    """A table with the key schema template.yaml gives the deployed one."""
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+@pytest.fixture
+def moto_endpoint() -> Iterator[str]:
+    """A real DynamoDB endpoint on loopback, for code that runs in another process or client.
+
+    moto keeps its tables per process, shared by every server it starts: name tables per test.
+    """
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()

@@ -17,17 +17,13 @@ from lambdactr.config import Config
 from lambdactr.item import PlainItem, from_dynamodb, is_salt_key
 from lambdactr.privacy import SaltKeeper
 from lambdactr.store import Store, make_client
+from tests.conftest import create_hits_table
 
 TABLE = "lambdactr-test-hits"
 
 
 def create_table(client: Any, name: str = TABLE) -> None:
-    client.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_hits_table(client, name)
 
 
 @dataclass

@@ -11,17 +11,13 @@ import pytest
 from moto import mock_aws
 
 from lambdactr.item import PlainItem, salt_key, to_dynamodb
+from tests.conftest import create_hits_table
 
 TABLE = "lambdactr-report-hits"
 
 
 def create_table(client: Any, name: str = TABLE) -> None:
-    client.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_hits_table(client, name)
 
 
 @dataclass

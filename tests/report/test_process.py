@@ -5,30 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import boto3
-import pytest
-from moto.server import ThreadedMotoServer
 
 from tests.unit.report.hits import hit
 
 from .conftest import TABLE, HitsTable, create_table
 
 
-@pytest.fixture
-def endpoint_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-def test_report_reads_a_table_at_an_endpoint(endpoint_url: str) -> None:
-    client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=endpoint_url)
+def test_report_reads_a_table_at_an_endpoint(moto_endpoint: str) -> None:
+    client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=moto_endpoint)
     create_table(client)
     HitsTable(client).put(
         hit(vid="a", path="/"), hit(vid="a", path="/next/"), hit(vid="b", path="/")
@@ -41,7 +27,7 @@ def test_report_reads_a_table_at_an_endpoint(endpoint_url: str) -> None:
             "lambdactr.cli",
             "report",
             "--endpoint-url",
-            endpoint_url,
+            moto_endpoint,
             "--table",
             TABLE,
             "--since",

@@ -10,13 +10,11 @@ import re
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from packaging.tags import Tag, cpython_tags, parse_tag
 
 from lambdactr.item import from_dynamodb, is_salt_key
@@ -150,17 +148,6 @@ def test_the_artifact_stays_small(arm64_artifact: Path) -> None:
     assert unpacked <= MAX_UNPACKED_BYTES
 
 
-@pytest.fixture
-def dynamodb_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 def runtime_site(directory: Path) -> Path:
     """A directory with only what the Lambda runtime adds to sys.path for the handler."""
     directory.mkdir()
@@ -196,12 +183,12 @@ def lambda_environment(template: dict[str, Any], endpoint: str, home: Path) -> d
 
 
 def test_the_templates_handler_serves_a_beacon_and_stores_the_hit_from_the_built_artifact(
-    native_artifact: Path, template: dict[str, Any], dynamodb_endpoint: str, tmp_path: Path
+    native_artifact: Path, template: dict[str, Any], moto_endpoint: str, tmp_path: Path
 ) -> None:
-    environment = lambda_environment(template, dynamodb_endpoint, tmp_path)
+    environment = lambda_environment(template, moto_endpoint, tmp_path)
     table_name = environment["TABLE_NAME"]
     assert table_name == f"{STACK_NAME}-hits"
-    client = boto3.client("dynamodb", endpoint_url=dynamodb_endpoint, region_name="us-east-1")
+    client = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")
     client.create_table(
         TableName=table_name,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import NoCredentialsError
-from moto.server import ThreadedMotoServer
 
 from lambdactr.aws import dynamodb_client, is_local_endpoint
+from tests.conftest import create_hits_table
 
 
 @pytest.fixture
@@ -24,32 +23,16 @@ def no_aws_account(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
-@pytest.fixture
-def local_dynamodb() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 def options(endpoint: str) -> argparse.Namespace:
     return argparse.Namespace(profile=None, region=None, endpoint_url=endpoint)
 
 
 @pytest.mark.usefixtures("no_aws_account")
-def test_local_endpoint_needs_no_credentials(local_dynamodb: str) -> None:
-    client = dynamodb_client(options(local_dynamodb))
+def test_local_endpoint_needs_no_credentials(moto_endpoint: str) -> None:
+    client = dynamodb_client(options(moto_endpoint))
     # moto's backend is shared by the whole test process, so the table needs a name of its own.
     name = f"no-account-{uuid.uuid4().hex}"
-    client.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_hits_table(client, name)
     assert name in client.list_tables()["TableNames"]
 
 
