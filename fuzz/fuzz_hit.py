@@ -18,20 +18,15 @@ import atheris
 
 with atheris.instrument_imports():
     from lambdactr.config import Config
-    from lambdactr.hit import KEPT_HEADERS, BeaconRequest, Hit, hit_from_request
+    from lambdactr.hit import (
+        KEPT_HEADERS,
+        NEVER_STORED_HEADERS,
+        BeaconRequest,
+        Hit,
+        hit_from_request,
+    )
     from lambdactr.item import MAX_ITEM_BYTES, fit, from_dynamodb, item_size, to_dynamodb
 
-FORBIDDEN_HEADERS = (
-    "cookie",
-    "authorization",
-    "if-none-match",
-    "host",
-    "x-forwarded-for",
-    "forwarded",
-    "x-real-ip",
-    "true-client-ip",
-    "cf-connecting-ip",
-)
 READ_HEADERS = (
     *KEPT_HEADERS,
     "user-agent",
@@ -122,7 +117,7 @@ def request_from(data: bytes) -> tuple[BeaconRequest, Config, list[str], str]:
         seed = fdp.PickValueInList(list(HEADER_VALUES)) if fdp.ConsumeBool() else ""
         headers[name] = seed + text(fdp, 400)
     readable = "\n".join([*headers, *headers.values()])
-    for name in FORBIDDEN_HEADERS:
+    for name in NEVER_STORED_HEADERS:
         if fdp.ConsumeBool():
             headers[name] = f"{forwarded_ip} {MARKER}-{name} {text(fdp, 40)}"
     raw_query = query(fdp)

@@ -39,6 +39,18 @@ KEPT_HEADERS = (
     "dnt",
     "sec-gpc",
 )
+# Never read into an item, in any form; the tests and the fuzzer check stored items against it.
+NEVER_STORED_HEADERS = (
+    "cookie",
+    "authorization",
+    "if-none-match",
+    "host",
+    "x-forwarded-for",
+    "forwarded",
+    "x-real-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+)
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
 BEACON_PARAMS = frozenset({"p", "r", "t"})
 

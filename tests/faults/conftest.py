@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import socket
 import threading
 import time
@@ -26,7 +25,7 @@ from lambdactr.config import Config
 from lambdactr.item import PlainItem, from_dynamodb, is_salt_key
 from lambdactr.privacy import SaltKeeper
 from lambdactr.store import Store, make_client
-from tests.handler.conftest import FakeContext, create_table
+from tests.handler.conftest import FakeContext, create_table, handler_log_into
 
 TABLE = "lambdactr-fault-hits"
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_DYNAMODB"
@@ -207,13 +206,7 @@ class Function:
 
 @pytest.fixture
 def function(monkeypatch: pytest.MonkeyPatch) -> Iterator[Function]:
-    from lambdactr import app
 
     function = Function(monkeypatch)
-    handler = app.logger.registered_handler
-    assert isinstance(handler, logging.StreamHandler)
-    previous = handler.setStream(function.log_stream)
-    try:
+    with handler_log_into(function.log_stream):
         yield function
-    finally:
-        handler.setStream(previous)

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,13 +85,22 @@ def counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
             return app.handler(event, FakeContext())  # type: ignore[arg-type]
 
         counter = Counter(client=client, invoke_raw=invoke, configure=configure)
-        handler = app.logger.registered_handler
-        assert isinstance(handler, logging.StreamHandler)
-        previous = handler.setStream(counter.log_stream)
-        try:
+        with handler_log_into(counter.log_stream):
             yield counter
-        finally:
-            handler.setStream(previous)
+
+
+@contextmanager
+def handler_log_into(stream: io.StringIO) -> Iterator[None]:
+    """Send the handler's Powertools log lines to `stream`, exactly as Lambda would get them."""
+    from lambdactr import app
+
+    handler = app.logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    previous = handler.setStream(stream)
+    try:
+        yield
+    finally:
+        handler.setStream(previous)
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lambdactr.hit import KEPT_HEADERS
+from lambdactr.hit import KEPT_HEADERS, NEVER_STORED_HEADERS
 from lambdactr.item import HEADER_VALUE_MAX_BYTES
 
 from .conftest import Counter
@@ -25,6 +25,12 @@ FORBIDDEN_HEADERS = {
     "true-client-ip": "198.51.100.80",
     "cf-connecting-ip": "198.51.100.81",
 }
+
+
+def test_every_never_stored_header_is_exercised() -> None:
+    assert set(FORBIDDEN_HEADERS) == set(NEVER_STORED_HEADERS)
+
+
 ADDRESSES = ["81.2.69.160", "2a02:8108:1:2::3", "127.0.0.1", "10.1.2.3", "::1", "192.168.0.7"]
 
 
