@@ -96,11 +96,13 @@ def handler_log_into(stream: io.StringIO) -> Iterator[None]:
 
     handler = app.logger.registered_handler
     assert isinstance(handler, logging.StreamHandler)
-    previous = handler.setStream(stream)
+    # Swapped, not setStream(): that flushes the old stream, which may be the capture file of
+    # whichever test first imported the app, long closed.
+    previous, handler.stream = handler.stream, stream
     try:
         yield
     finally:
-        handler.setStream(previous)
+        handler.stream = previous
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

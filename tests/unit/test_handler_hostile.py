@@ -12,7 +12,6 @@ import base64
 import io
 import ipaddress
 import json
-import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ from lambdactr.hit import KEPT_HEADERS, NEVER_STORED_HEADERS
 from lambdactr.item import MAX_ITEM_BYTES, from_dynamodb, is_salt_key, item_size
 from lambdactr.privacy import SaltKeeper
 from lambdactr.store import Store, make_client
-from tests.handler.conftest import FakeContext, create_table
+from tests.handler.conftest import FakeContext, create_table, handler_log_into
 
 TABLE = "lambdactr-hostile-hits"
 # Enough to meet every shape below in each run while the suite stays quick; raise it to hunt.
@@ -246,13 +245,8 @@ def handler_on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[Table]:
         monkeypatch.setattr(app, "store", store)
         monkeypatch.setattr(app, "salts", SaltKeeper(store, on_failure=app._report_salt_failure))
         log = io.StringIO()
-        handler = app.logger.registered_handler
-        assert isinstance(handler, logging.StreamHandler)
-        previous = handler.setStream(log)
-        try:
+        with handler_log_into(log):
             yield Table(client, log)
-        finally:
-            handler.setStream(previous)
 
 
 def assert_beacon_or_not_found(request: Request, response: dict[str, Any]) -> None:
