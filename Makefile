@@ -71,8 +71,9 @@ LAMBDA_PLATFORM ?= manylinux2014_aarch64
 LAMBDA_PYTHON_VERSION ?= 3.13
 # Only what the Lambda imports: boto3 and botocore come with the runtime.
 LAMBDA_REQUIREMENTS := aws-lambda-powertools>=3.20 iptocc>=3.3
-# The Lambda path, and nothing of the operator's half (cli, aws, snippet, local, report, replay).
-LAMBDA_MODULES := __init__ app beacon config hit item privacy sanitize store
+# The shipped Lambda is one folder; nothing else of lambdactr goes into the artifact. Without a
+# lambdactr/__init__.py there, `lambdactr` is a namespace package holding only `function`.
+LAMBDA_PACKAGE := src/lambdactr/function
 
 .PHONY: build-BeaconFunction build deploy
 
@@ -82,8 +83,9 @@ build-BeaconFunction: install
 	  --platform $(LAMBDA_PLATFORM) --implementation cp --python-version $(LAMBDA_PYTHON_VERSION) \
 	  --only-binary=:all: --upgrade --target "$(ARTIFACTS_DIR)" \
 	  $(foreach requirement,$(LAMBDA_REQUIREMENTS),'$(requirement)')
+	rm -rf "$(ARTIFACTS_DIR)/lambdactr"
 	mkdir -p "$(ARTIFACTS_DIR)/lambdactr"
-	cp $(LAMBDA_MODULES:%=src/lambdactr/%.py) "$(ARTIFACTS_DIR)/lambdactr/"
+	cp -R $(LAMBDA_PACKAGE) "$(ARTIFACTS_DIR)/lambdactr/"
 # Console scripts cannot be called in Lambda, and the Swagger UI assets (1.7 MB) are read only by
 # Powertools' enable_swagger(), which the counter never calls: both are dead weight at cold start.
 	rm -rf "$(ARTIFACTS_DIR)/bin" \

@@ -53,7 +53,7 @@ FLOOR_PER_MILLION = (
 _FLOOR_COLD = "import boto3; boto3.client('dynamodb')"
 _HANDLER_COLD = """
 import json, sys
-from lambdactr import app
+from lambdactr.function import app
 class Context:
     function_name = "bench"; memory_limit_in_mb = 128; aws_request_id = "r"
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
@@ -120,8 +120,8 @@ def cold_start(runs: int) -> tuple[float, float]:
             BillingMode="PAY_PER_REQUEST",
         )
         # Only the first container of each day creates the salt; every other cold start reads it.
-        from lambdactr.privacy import salt_expiry
-        from lambdactr.store import Store
+        from lambdactr.function.privacy import salt_expiry
+        from lambdactr.function.store import Store
 
         Store(TABLE, client).create_salt("2026-11-23", os.urandom(32), salt_expiry("2026-11-23"))
         event = json.dumps(load_event("css"))
@@ -157,11 +157,11 @@ def warm_cost(hits: int) -> tuple[float, float, float, float]:
     """Per-hit handler time and its floor in µs, plus log bytes per hit: emitted and billed."""
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
-    from lambdactr import app
-    from lambdactr.privacy import SaltKeeper
+    from lambdactr.function import app
+    from lambdactr.function.config import Config
 
-    app.store = _StubStore()  # type: ignore[assignment]
-    app.salts = SaltKeeper(app.store, on_failure=lambda error: None)
+    stub: Any = _StubStore()
+    app.collaborators = app.Collaborators.over(Config(table_name=TABLE), stub)
     context = type(
         "Context",
         (),
@@ -227,9 +227,9 @@ def _survives_warn_filter(line: str) -> bool:
 
 def item_sizes(corpus_size: int) -> tuple[int, float]:
     """Largest item over a hostile corpus, and the mean item over the realistic events."""
-    from lambdactr.config import Config
-    from lambdactr.hit import KEPT_HEADERS, BeaconRequest, Hit, hit_from_request
-    from lambdactr.item import fit, item_size
+    from lambdactr.function.config import Config
+    from lambdactr.function.hit import KEPT_HEADERS, BeaconRequest, Hit, hit_from_request
+    from lambdactr.function.item import fit, item_size
 
     config = Config()
     rng = random.Random(1)

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from lambdactr.config import DEFAULT_TABLE_NAME
-from lambdactr.item import is_salt_key
+from lambdactr.function.config import DEFAULT_TABLE_NAME
+from lambdactr.function.item import is_salt_key
 
 CHROME = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -24,7 +24,7 @@ import tracemalloc
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from lambdactr.item import PlainItem
+from lambdactr.function.item import PlainItem
 from lambdactr.report.aggregate import aggregate
 from lambdactr.report.classify import Classifier
 from lambdactr.report.query import ReportQuery

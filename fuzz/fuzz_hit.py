@@ -17,15 +17,15 @@ from urllib.parse import quote
 import atheris
 
 with atheris.instrument_imports():
-    from lambdactr.config import Config
-    from lambdactr.hit import (
+    from lambdactr.function.config import Config
+    from lambdactr.function.hit import (
         KEPT_HEADERS,
         NEVER_STORED_HEADERS,
         BeaconRequest,
         Hit,
         hit_from_request,
     )
-    from lambdactr.item import MAX_ITEM_BYTES, fit, from_dynamodb, item_size, to_dynamodb
+    from lambdactr.function.item import MAX_ITEM_BYTES, fit, from_dynamodb, item_size, to_dynamodb
 
 READ_HEADERS = (
     *KEPT_HEADERS,

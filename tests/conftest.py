@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 from collections.abc import Iterator
@@ -11,6 +12,8 @@ from typing import Any
 
 import pytest
 from moto.server import ThreadedMotoServer
+
+from tests.support.function import Wire, wire
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_DIR = ROOT / "events"
@@ -41,6 +44,12 @@ for _name in (
     os.environ.pop(_name, None)
 os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
 os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+@pytest.fixture
+def wire_handler(monkeypatch: pytest.MonkeyPatch) -> Wire:
+    """Replace the handler's collaborators, as a new container would build them, for this test."""
+    return functools.partial(wire, monkeypatch)
 
 
 def load_event(name: str) -> dict[str, Any]:

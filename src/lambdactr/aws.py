@@ -8,12 +8,12 @@ import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .config import DEFAULT_TABLE_NAME
+from .function.config import DEFAULT_TABLE_NAME
+from .function.store import FALLBACK_REGION
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-FALLBACK_REGION = "us-east-1"
 # moto and DynamoDB Local accept any signature; these only keep botocore from refusing to sign.
 FAKE_ACCESS_KEY = "local"
 FAKE_SECRET_KEY = "local"  # noqa: S105 (not a secret: a local endpoint ignores it)

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import add_dynamodb_options, dynamodb_client
-from .item import MAX_ITEM_BYTES, PlainItem, item_size, to_dynamodb
+from .function.item import MAX_ITEM_BYTES, PlainItem, item_size, to_dynamodb
+from .function.store import error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -236,7 +237,7 @@ def replay_one(client: DynamoDBClient, table: str, found: Found, tally: Tally) -
             ConditionExpression="attribute_not_exists(pk)",
         )
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
+        code = error_code(error)
         if code == "ConditionalCheckFailedException":
             tally.skipped += 1
             return

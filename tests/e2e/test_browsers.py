@@ -26,10 +26,9 @@ from typing import Any, Literal
 
 import pytest
 
-from lambdactr.item import PlainItem
+from lambdactr.function.item import PlainItem
 from lambdactr.snippet import snippet
-
-from .conftest import Serve, StartServe, run_lambdactr
+from tests.support.serve import Serve, StartServe, run_lambdactr
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from .conftest import Serve, StartServe, json_lines, request
+from tests.support.function import json_lines
+from tests.support.serve import Serve, StartServe, request
 
 # Every test here runs `lambdactr` as a process: not part of `make test-fast`.
 pytestmark = pytest.mark.slow

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.serve import Serve, StartServe, run_lambdactr
+
 from ..conftest import EVENTS_DIR
-from .conftest import Serve, StartServe, run_lambdactr
 
 # Every test here runs `lambdactr` as a process: not part of `make test-fast`.
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from benchmarks.load import plan, run_load, summary
 
-from .conftest import StartServe
+from tests.support.serve import StartServe
 
 pytestmark = pytest.mark.slow
 

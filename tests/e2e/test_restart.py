@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import StartServe
+from tests.support.serve import StartServe
+
 from .test_http import browser_headers, unique_path
 
 # Every test here runs `lambdactr` as a process: not part of `make test-fast`.

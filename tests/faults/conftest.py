@@ -1,7 +1,7 @@
 """DynamoDB taken away, throttling, hanging or back again, behind the real botocore client.
 
 Every fault here is a real endpoint on 127.0.0.1 that the handler's own client (built by
-`lambdactr.store.make_client`, with its timeouts and retries) talks to over TCP.
+`lambdactr.function.store.make_client`, with its timeouts and retries) talks to over TCP.
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from lambdactr.config import Config
-from lambdactr.item import PlainItem, from_dynamodb, is_salt_key
-from lambdactr.privacy import SaltKeeper
-from lambdactr.store import Store, make_client
-from tests.handler.conftest import FakeContext, create_table, handler_log_into
+from lambdactr.function.item import PlainItem, from_dynamodb, is_salt_key
+from lambdactr.function.store import Store, make_client
+from tests.handler.conftest import create_table
+from tests.support.function import Wire, handler_log_into, invoke
 
 TABLE = "lambdactr-fault-hits"
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_DYNAMODB"
@@ -159,7 +158,7 @@ def moto_dynamodb() -> Iterator[MotoDynamoDB]:
 class Function:
     """The deployed handler with its module globals rewired, and its log as CloudWatch gets it."""
 
-    monkeypatch: pytest.MonkeyPatch
+    wire_handler: Wire
     log_stream: io.StringIO = field(default_factory=io.StringIO)
 
     def wire(
@@ -172,20 +171,13 @@ class Function:
         **config: Any,
     ) -> Store:
         """A fresh container: its config, its store on `client`, and an empty salt cache."""
-        from lambdactr import app
-
         if store is None:
             store = Store(table, client)
-        keeper = SaltKeeper(store, on_failure=app._report_salt_failure, monotonic=monotonic)
-        self.monkeypatch.setattr(app, "config", Config(table_name=store.table_name, **config))
-        self.monkeypatch.setattr(app, "store", store)
-        self.monkeypatch.setattr(app, "salts", keeper)
+        self.wire_handler(store, monotonic=monotonic, **config)
         return store
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        from lambdactr import app
-
-        return app.handler(event, FakeContext())  # type: ignore[arg-type]
+        return invoke(event)
 
     def log_text(self) -> str:
         return self.log_stream.getvalue()
@@ -205,8 +197,8 @@ class Function:
 
 
 @pytest.fixture
-def function(monkeypatch: pytest.MonkeyPatch) -> Iterator[Function]:
+def function(wire_handler: Wire) -> Iterator[Function]:
 
-    function = Function(monkeypatch)
+    function = Function(wire_handler)
     with handler_log_into(function.log_stream):
         yield function

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from lambdactr import store as store_module
-from lambdactr.beacon import CONTENT_TYPES, IGNORED_HEADER
-from lambdactr.item import MAX_ITEM_BYTES, PlainItem, item_size
+from lambdactr.function import store as store_module
+from lambdactr.function.beacon import CONTENT_TYPES, IGNORED_HEADER
+from lambdactr.function.item import MAX_ITEM_BYTES, PlainItem, item_size
 
 from .conftest import Function, MotoDynamoDB, ThrottlingDynamoDB, client_for
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from lambdactr import cli
-from lambdactr.item import PlainItem
+from lambdactr.function.item import PlainItem
 
 from .conftest import TABLE, Function, MotoDynamoDB, client_for
 

@@ -12,9 +12,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdactr import cli
-from lambdactr.item import PlainItem
+from lambdactr.function.item import PlainItem
+from lambdactr.function.store import Store
 from lambdactr.replay import unsaved_hits
-from lambdactr.store import Store
 
 from .conftest import TABLE, Function, MotoDynamoDB, client_for
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from lambdactr.privacy import SALT_RETRY_SECONDS
-from lambdactr.store import Store
+from lambdactr.function.privacy import SALT_RETRY_SECONDS
+from lambdactr.function.store import Store
 
 from .conftest import TABLE, Function, MotoDynamoDB, client_for
 

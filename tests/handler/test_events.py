@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lambdactr.item import MAX_ITEM_BYTES, item_size
+from lambdactr.function.item import MAX_ITEM_BYTES, item_size
 
 from .conftest import Counter
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from lambdactr.hit import KEPT_HEADERS, NEVER_STORED_HEADERS
-from lambdactr.item import HEADER_VALUE_MAX_BYTES
+from lambdactr.function.hit import KEPT_HEADERS, NEVER_STORED_HEADERS
+from lambdactr.function.item import HEADER_VALUE_MAX_BYTES
 
 from .conftest import Counter
 

@@ -8,14 +8,17 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdactr.item import PlainItem
+from lambdactr.function.item import PlainItem
+from lambdactr.function.store import Store, make_client
+from tests.support.function import json_lines
 
-from .conftest import Counter, json_lines
+from .conftest import TABLE, Counter
 from .test_privacy import FORBIDDEN_HEADERS
 
 
-class ThrottledStore:
-    table_name = "lambdactr-test-hits"
+class ThrottledStore(Store):
+    def __init__(self) -> None:
+        super().__init__(TABLE, make_client())
 
     def put_hit(self, item: PlainItem) -> None:
         raise ClientError(
@@ -38,9 +41,7 @@ def test_failed_write_answers_200_and_logs_the_whole_item(
     capsys: pytest.CaptureFixture[str],
     name: str,
 ) -> None:
-    from lambdactr import app
-
-    monkeypatch.setattr(app, "store", ThrottledStore())
+    counter.configure(store=ThrottledStore())
     event = event_named(name)
     event["headers"].update(FORBIDDEN_HEADERS)
     event["cookies"] = ["session=s3cr3t-cookie"]
@@ -59,7 +60,6 @@ def test_failed_write_answers_200_and_logs_the_whole_item(
         assert secret not in text
 
     # The same request on a healthy table stores exactly what was logged, but for pk and vid salt.
-    monkeypatch.undo()
     counter.configure()
     counter.invoke(event_named(name))
     (stored,) = counter.items()

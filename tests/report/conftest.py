@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from lambdactr.item import PlainItem, salt_key, to_dynamodb
+from lambdactr.function.item import PlainItem, salt_key, to_dynamodb
 from tests.conftest import create_hits_table
 
 TABLE = "lambdactr-report-hits"

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from lambdactr.cli import main
 from lambdactr.report import command
-from tests.unit.report.hits import GOOGLEBOT, hit, query
+from tests.support.hits import GOOGLEBOT, hit, query
 
 from .conftest import HitsTable
 

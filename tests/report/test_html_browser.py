@@ -20,7 +20,7 @@ from lambdactr.report.aggregate import aggregate
 from lambdactr.report.model import top_rows
 from lambdactr.report.query import ReportQuery
 from lambdactr.report.render_html import render_html
-from tests.unit.report.hits import FIREFOX, GOOGLEBOT, IPHONE, hit
+from tests.support.hits import FIREFOX, GOOGLEBOT, IPHONE, hit
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import sys
 
 import boto3
 
-from tests.unit.report.hits import hit
+from tests.support.hits import hit
 
 from .conftest import TABLE, HitsTable, create_table
 

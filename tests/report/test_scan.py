@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdactr.report.scan import FIELD_TYPES, TableSize, conform, scan_items, table_size
-from tests.unit.report.hits import hit, query
+from tests.support.hits import hit, query
 
 from .conftest import HitsTable
 

@@ -11,7 +11,6 @@ import os
 import platform
 import subprocess
 import sys
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -60,15 +59,15 @@ def run_tool(*command: str, env: Mapping[str, str] | None = None, timeout: float
     return output
 
 
-def lambda_path_modules() -> set[str]:
-    """The Lambda's own modules, as the import contract in pyproject.toml lists them."""
-    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    (contract,) = (
-        contract
-        for contract in pyproject["tool"]["importlinter"]["contracts"]
-        if contract["name"] == "The Lambda path never imports the operator half"
-    )
-    return {"__init__.py"} | {f"{m.rsplit('.', 1)[1]}.py" for m in contract["source_modules"]}
+FUNCTION_PACKAGE = ROOT / "src" / "lambdactr" / "function"
+
+
+def function_package_files() -> set[str]:
+    """The shipped Lambda's source files, relative to src/: the folder is the artifact."""
+    return {
+        path.relative_to(FUNCTION_PACKAGE.parent.parent).as_posix()
+        for path in FUNCTION_PACKAGE.rglob("*.py")
+    }
 
 
 class _NoManagedPolicies:
@@ -169,7 +168,7 @@ def sam_build(build_root: Path, **make_variables: str) -> Path:
         timeout=900,
     )
     artifact = build_root / "build" / FUNCTION_ID
-    assert (artifact / "lambdactr" / "app.py").is_file(), f"no handler in {artifact}"
+    assert (artifact / "lambdactr" / "function" / "app.py").is_file(), f"no handler in {artifact}"
     return artifact
 
 

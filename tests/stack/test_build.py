@@ -17,14 +17,14 @@ import boto3
 import pytest
 from packaging.tags import Tag, cpython_tags, parse_tag
 
-from lambdactr.item import from_dynamodb, is_salt_key
+from lambdactr.function.item import from_dynamodb, is_salt_key
 
 from .conftest import (
     EVENTS_DIR,
     FUNCTION_ID,
     STACK_NAME,
     SUMMARY,
-    lambda_path_modules,
+    function_package_files,
     parameter_defaults,
     resolve,
 )
@@ -67,7 +67,7 @@ with open(event_path) as event_file:
     response = handler(json.load(event_file), Context())
 files = {
     name: getattr(sys.modules.get(name), "__file__", None)
-    for name in ("lambdactr.app", "aws_lambda_powertools", "iptocc", "botocore")
+    for name in ("lambdactr.function.app", "aws_lambda_powertools", "iptocc", "botocore")
 }
 with open(result_path, "w") as result_file:
     json.dump({"response": response, "files": files}, result_file)
@@ -98,8 +98,12 @@ def wheel_tags(artifact: Path, distribution: str) -> set[Tag]:
 def test_the_artifact_holds_the_lambda_path_and_nothing_of_the_operators_half(
     arm64_artifact: Path,
 ) -> None:
-    shipped = {path.name for path in (arm64_artifact / "lambdactr").iterdir()}
-    assert shipped == lambda_path_modules()
+    shipped = {
+        path.relative_to(arm64_artifact).as_posix()
+        for path in (arm64_artifact / "lambdactr").rglob("*")
+        if path.is_file()
+    }
+    assert shipped == function_package_files()
     top_level = {path.name for path in arm64_artifact.iterdir()}
     for unwanted in ("boto3", "botocore", "moto", "rich", "ua_parser", "crawlerdetect", "tests"):
         assert unwanted not in top_level
@@ -221,7 +225,7 @@ def test_the_templates_handler_serves_a_beacon_and_stores_the_hit_from_the_built
     result = json.loads(result_path.read_text())
 
     # The handler, Powertools and iptocc all came from the artifact, not from the project.
-    for module in ("lambdactr.app", "aws_lambda_powertools", "iptocc"):
+    for module in ("lambdactr.function.app", "aws_lambda_powertools", "iptocc"):
         assert Path(result["files"][module]).is_relative_to(native_artifact), result["files"]
 
     response = result["response"]

@@ -1,4 +1,4 @@
-"""The Makefile's build target ships what pyproject.toml says the Lambda is made of."""
+"""The Makefile's build target ships the function folder, with the dependencies pyproject pins."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import tomllib
 
 from packaging.requirements import Requirement
 
-from .conftest import ROOT, lambda_path_modules
+from .conftest import FUNCTION_PACKAGE, ROOT
 
 # Powertools and iptocc; boto3 and botocore come with the runtime.
 LAMBDA_DISTRIBUTIONS = {"aws-lambda-powertools", "iptocc"}
@@ -35,7 +35,11 @@ def test_the_lambda_gets_the_runtime_dependencies_pyproject_pins() -> None:
         assert requirement.specifier == declared[name].specifier, name
 
 
-def test_the_build_copies_exactly_the_modules_of_the_lambda_path() -> None:
-    modules = {f"{module}.py" for module in makefile_variable("LAMBDA_MODULES")}
-    assert modules == lambda_path_modules()
-    assert all((ROOT / "src" / "lambdactr" / module).is_file() for module in modules)
+def test_the_build_and_the_import_contract_name_the_same_one_folder() -> None:
+    (package,) = makefile_variable("LAMBDA_PACKAGE")
+    assert ROOT / package == FUNCTION_PACKAGE
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    (contract,) = pyproject["tool"]["importlinter"]["contracts"]
+    assert contract["source_modules"] == ["lambdactr.function"]
+    # Every other module of lambdactr, present and future, is out of the function's reach.
+    assert "lambdactr.*" in contract["forbidden_modules"]

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from lambdactr.config import Config
-from lambdactr.item import SALT_KEY_PREFIX, salt_key
+from lambdactr.function.config import Config
+from lambdactr.function.item import SALT_KEY_PREFIX, salt_key
+from lambdactr.function.store import CLIENT_CONFIG
 from lambdactr.snippet import snippet
-from lambdactr.store import CLIENT_CONFIG
 
 from .conftest import (
     FUNCTION_ID,
@@ -238,7 +238,7 @@ def test_the_function_is_a_small_arm64_python_lambda(transformed: dict[str, Any]
     assert function["Architectures"] == ["arm64"]
     assert function["MemorySize"] == 128
     module, _, attribute = function["Handler"].rpartition(".")
-    assert (module, attribute) == ("lambdactr.app", "handler")
+    assert (module, attribute) == ("lambdactr.function.app", "handler")
     assert (ROOT / "src" / (module.replace(".", "/") + ".py")).is_file()
 
 

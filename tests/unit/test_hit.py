@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lambdactr.config import Config
-from lambdactr.hit import (
+from lambdactr.function.config import Config
+from lambdactr.function.hit import (
     KEPT_HEADERS,
     BeaconRequest,
     Hit,
@@ -17,10 +17,10 @@ from lambdactr.hit import (
     beacon_params,
     external_referrer,
     hit_from_request,
-    host_allowed,
     primary_language,
 )
-from lambdactr.item import MAX_ITEM_BYTES, fit, item_size
+from lambdactr.function.hosts import host_allowed
+from lambdactr.function.item import MAX_ITEM_BYTES, fit, item_size
 
 CONFIG = Config()
 T = 1795420800123

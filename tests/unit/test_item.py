@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lambdactr.item import (
+from lambdactr.function.item import (
     MAX_ITEM_BYTES,
     PlainItem,
     fit,

@@ -13,7 +13,7 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +21,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 LOCAL_ACCOUNT_ID = "123456789012"
 LOCAL_API_ID = "local"
+# The Lambda's handler as the local server and `invoke` call it: one event in, one result out.
+Handler = Callable[[dict[str, Any]], Any]
+
 # API Gateway's own answers when it cannot get a usable one from the function.
 INTERNAL_SERVER_ERROR = b'{"message":"Internal Server Error"}'
 

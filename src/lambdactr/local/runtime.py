@@ -7,27 +7,28 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from botocore.exceptions import ClientError
+
 from ..aws import (
     FAKE_ACCESS_KEY,
     FAKE_SECRET_KEY,
-    FALLBACK_REGION,
     has_credentials,
     is_local_endpoint,
 )
-from . import dynamo
-from .event import LocalContext
+from ..function.store import FALLBACK_REGION, error_code
+from . import marker, state
+from .embedded import EmbeddedDynamoDB
+from .event import Handler, LocalContext
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 DEFAULT_STATE_DIR = ".lambdactr"
-
-Handler = Callable[[dict[str, Any]], Any]
 
 
 class LocalError(Exception):
@@ -48,7 +49,7 @@ def configure_environment(
 ) -> None:
     """Set what the Lambda reads at import: its table, its DynamoDB, a region and credentials.
 
-    `lambdactr.app` builds its config and its DynamoDB client when it is first imported, so
+    `lambdactr.function.app` builds its config and its DynamoDB client when it is first imported, so
     this must run before that.
     """
     import botocore.session
@@ -81,7 +82,7 @@ def boto3_client(endpoint: str) -> DynamoDBClient:
 
 def load_handler() -> Handler:
     """The Lambda's handler, imported now that the environment is set, with a local context."""
-    from .. import app
+    from ..function import app
 
     def invoke(event: dict[str, Any]) -> Any:
         return app.handler(event, cast("Any", LocalContext()))
@@ -116,15 +117,15 @@ class Database:
     # Set when the table lives in the embedded DynamoDB and is saved here between runs.
     state_file: Path | None = None
     loaded: int = 0
-    embedded: dynamo.EmbeddedDynamoDB | None = None
+    embedded: EmbeddedDynamoDB | None = None
     # Set when another process (a running `lambdactr serve`) holds the table.
     shared_with_pid: int | None = None
 
     def save(self) -> int:
         if self.state_file is None:
             return 0
-        with dynamo.signals_deferred():
-            return dynamo.save_table(self.client, self.table, self.state_file)
+        with state.signals_deferred():
+            return state.save_table(self.client, self.table, self.state_file)
 
 
 @contextlib.contextmanager
@@ -148,7 +149,7 @@ def open_database(
         yield Database(args.endpoint_url, table, client, _ensure(client, table, args.endpoint_url))
         return
 
-    running = dynamo.running_serve(state_dir)
+    running = marker.running_serve(state_dir)
     if running is not None:
         pid, endpoint, running_table = running
         if not share_running_serve:
@@ -164,7 +165,7 @@ def open_database(
             yield Database(endpoint, table, client, created=False, shared_with_pid=pid)
             return
 
-    embedded = dynamo.EmbeddedDynamoDB("127.0.0.1", db_port)
+    embedded = EmbeddedDynamoDB("127.0.0.1", db_port)
     try:
         endpoint = embedded.start()
     except OSError as error:
@@ -176,10 +177,10 @@ def open_database(
         configure_environment(table=table, endpoint=endpoint, region=args.region, profile=None)
         client = boto3_client(endpoint)
         created = _ensure(client, table, endpoint)
-        state_file = dynamo.state_file(state_dir, table)
+        state_file = state.state_file(state_dir, table)
         try:
-            loaded = dynamo.load_table(client, table, state_file)
-        except dynamo.StateError as error:
+            loaded = state.load_table(client, table, state_file)
+        except state.StateError as error:
             raise LocalError(str(error)) from error
         yield Database(endpoint, table, client, created, state_file, loaded, embedded)
     finally:
@@ -187,13 +188,37 @@ def open_database(
 
 
 def _ensure(client: DynamoDBClient, table: str, endpoint: str) -> bool:
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError
 
     try:
-        return dynamo.ensure_table(client, table)
+        return ensure_table(client, table)
     except (BotoCoreError, ClientError) as error:
         raise LocalError(f"cannot use table {table} at {endpoint}: {error}") from error
 
 
 def print_error(message: str) -> None:
     print(f"lambdactr: {message}", file=sys.stderr)
+
+
+def ensure_table(client: DynamoDBClient, table: str) -> bool:
+    """Create the table as the template does (hash key pk, on demand, TTL on ttl) if missing."""
+    try:
+        client.describe_table(TableName=table)
+    except ClientError as error:
+        if error_code(error) != "ResourceNotFoundException":
+            raise
+    else:
+        return False
+    client.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.get_waiter("table_exists").wait(
+        TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+    )
+    client.update_time_to_live(
+        TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
+    )
+    return True

@@ -12,7 +12,7 @@ from types import FrameType
 
 from ..aws import add_dynamodb_options
 from ..snippet import NOTE, snippet
-from . import dynamo
+from . import marker
 from .runtime import (
     Database,
     LocalError,
@@ -79,7 +79,7 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
     status = 0
     try:
         if marker_dir is not None:
-            dynamo.write_serve_marker(marker_dir, database.endpoint, database.table)
+            marker.write_serve_marker(marker_dir, database.endpoint, database.table)
         _print_banner(args, database, server.port, report_command)
         _stop_on_signals()
         with contextlib.suppress(_Stop):
@@ -92,7 +92,7 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
         if database.state_file is not None:
             status = _save(database, handler)
         if marker_dir is not None:
-            dynamo.remove_serve_marker(marker_dir)
+            marker.remove_serve_marker(marker_dir)
     return status
 
 

@@ -13,9 +13,16 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 
-from ..beacon import IGNORED_HEADER
+from ..function.beacon import IGNORED_HEADER
 from ..snippet import snippet
-from .event import HttpAnswer, http_answer, http_api_event, internal_server_error, new_request_id
+from .event import (
+    Handler,
+    HttpAnswer,
+    http_answer,
+    http_api_event,
+    internal_server_error,
+    new_request_id,
+)
 
 # API Gateway refuses request bodies above 10 MB with 413.
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -24,7 +31,6 @@ _TOO_LARGE = HttpAnswer(
 )
 _BAD_REQUEST = HttpAnswer(400, [("Content-Type", "application/json")], b'{"message":"Bad Request"}')
 
-Handler = Callable[[dict[str, Any]], Any]
 DemoPage = Callable[[str], str]
 
 

@@ -3,10 +3,3 @@
 scan (parallel Scan) ─► classify (browser, OS, device, bot reason) ─► aggregate (a `Report`)
 ─► render (table | json | csv | html). The Lambda never imports this package.
 """
-
-from __future__ import annotations
-
-from .model import Report
-from .query import ReportQuery
-
-__all__ = ["Report", "ReportQuery"]

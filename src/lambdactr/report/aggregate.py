@@ -18,11 +18,12 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from operator import itemgetter
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from ..function.days import utc_day
 from .classify import SPECULATIVE, Classifier, Client
 from .countries import country_name
 from .model import UNKNOWN, CountryRow, DayRow, PageRow, Report, Row
@@ -35,8 +36,6 @@ ORIGIN_ONLY_SOURCE = "referer"
 _Key = TypeVar("_Key", bound=Hashable)
 # (client, cc, lang, kind): what a visitor's hits on a day have in common besides the visitor.
 _Combo = tuple[Client, Any, Any, Any]
-# (site, day, vid): one daily unique visitor.
-_Visitor = tuple[str, str, str]
 # (client, cc, lang, kind, site, day, vid)
 _Visit = tuple[Client, Any, Any, Any, str, str, str]
 # (name, site, day, vid) for referrers and campaigns; (site, path, day, vid) for pages.
@@ -182,7 +181,7 @@ def _day_from_ts(ts: object) -> str | None:
     if not isinstance(ts, int) or isinstance(ts, bool):
         return None
     try:
-        return datetime.fromtimestamp(ts / 1000, UTC).strftime("%Y-%m-%d")
+        return utc_day(ts)
     except (OverflowError, OSError, ValueError):
         return None
 

@@ -24,14 +24,6 @@ HEADLESS = "headless"
 CRAWLER = "crawler"
 NOT_A_BROWSER = "not-a-browser"
 NO_BROWSER_HEADERS = "no-browser-headers"
-BOT_REASONS = (
-    NO_USER_AGENT,
-    SHORT_USER_AGENT,
-    HEADLESS,
-    CRAWLER,
-    NOT_A_BROWSER,
-    NO_BROWSER_HEADERS,
-)
 # Prefetch and prerender: a browser fetched the page ahead of a view that may never happen.
 SPECULATIVE = "speculative"
 

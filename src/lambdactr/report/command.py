@@ -21,7 +21,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ..aws import FALLBACK_REGION, add_dynamodb_options, dynamodb_client
+from ..aws import add_dynamodb_options, dynamodb_client
+from ..function.store import FALLBACK_REGION, error_code
 from .aggregate import aggregate
 from .classify import Classifier
 from .model import Report, top_rows
@@ -161,7 +162,7 @@ def _table_size(client: DynamoDBClient, table: str) -> TableSize | None:
     try:
         return table_size(client, table)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+        if error_code(error) == "ResourceNotFoundException":
             raise ReportError(_explain(error, table)) from error
         # Allowed to Scan but not to DescribeTable: go on without the estimate.
         return None
@@ -170,8 +171,7 @@ def _table_size(client: DynamoDBClient, table: str) -> TableSize | None:
 
 
 def _explain(error: ClientError, table: str) -> str:
-    code = error.response.get("Error", {}).get("Code", "")
-    if code == "ResourceNotFoundException":
+    if error_code(error) == "ResourceNotFoundException":
         return f"no table {table!r} here (check --table, --stack, --endpoint-url and --region)"
     return f"reading {table!r}: {error}"
 

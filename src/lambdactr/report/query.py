@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..function.hosts import host_matches, is_host_pattern, normalize_host
+
 DEFAULT_SINCE = "30d"
 _RELATIVE_DAYS = re.compile(r"(\d{1,5})d")
 
@@ -37,20 +39,12 @@ class ReportQuery:
         return self.until.isoformat()
 
     def site_matches(self, site: str) -> bool:
-        return self.site is None or site_matches(self.site, site)
-
-
-def site_matches(pattern: str, site: str) -> bool:
-    if pattern.startswith("*."):
-        return site.endswith(pattern[1:])
-    return site == pattern
+        return self.site is None or host_matches(self.site, site)
 
 
 def normalize_site_pattern(raw: str) -> str:
-    pattern = raw.strip().lower().rstrip(".")
-    if not pattern or pattern == "*." or "*" in pattern[1:] or pattern == "*":
-        raise QueryError(f"--site takes a host or *.domain, not {raw!r}")
-    if pattern.startswith("*") and not pattern.startswith("*."):
+    pattern = normalize_host(raw)
+    if not is_host_pattern(pattern):
         raise QueryError(f"--site takes a host or *.domain, not {raw!r}")
     return pattern
 

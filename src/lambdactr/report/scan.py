@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..item import SALT_KEY_PREFIX, PlainItem, from_dynamodb, is_salt_key
+from ..function.item import SALT_KEY_PREFIX, PlainItem, from_dynamodb, is_salt_key
 from .query import ReportQuery
 
 if TYPE_CHECKING:

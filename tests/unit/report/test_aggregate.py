@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from lambdactr.report.aggregate import NO_DAY, aggregate
 from lambdactr.report.model import UNKNOWN, CountryRow, DayRow, PageRow, Report, Row
-
-from .hits import CHROME, FIREFOX, GOOGLEBOT, HEADLESS, IPHONE, hit, query
+from tests.support.hits import CHROME, FIREFOX, GOOGLEBOT, HEADLESS, IPHONE, hit, query
 
 
 def rows(report_rows: list[Row]) -> dict[str, tuple[int, int]]:

@@ -10,13 +10,13 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lambdactr.item import PlainItem
+from lambdactr.function.hosts import host_matches
+from lambdactr.function.item import PlainItem
 from lambdactr.report.aggregate import NO_DAY, aggregate, referrer_host
 from lambdactr.report.classify import SPECULATIVE, Classifier, Client
 from lambdactr.report.model import UNKNOWN, Report
-from lambdactr.report.query import ReportQuery, site_matches
-
-from .hits import CHROME, FETCH, FIREFOX, GOOGLEBOT, IPHONE, hit, query
+from lambdactr.report.query import ReportQuery
+from tests.support.hits import CHROME, FETCH, FIREFOX, GOOGLEBOT, IPHONE, hit, query
 
 Counted = tuple[PlainItem, str, str, str, Client]
 
@@ -29,7 +29,7 @@ def reference(items: list[PlainItem], report_query: ReportQuery) -> dict[str, An
         site = str(item.get("site") or UNKNOWN)
         path = str(item.get("path") or UNKNOWN)
         if report_query.site is not None and (
-            site == UNKNOWN or not site_matches(report_query.site, site)
+            site == UNKNOWN or not host_matches(report_query.site, site)
         ):
             continue
         if report_query.path_prefix is not None and not path.startswith(report_query.path_prefix):

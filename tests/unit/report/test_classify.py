@@ -6,8 +6,7 @@ import pytest
 
 from lambdactr.report.classify import Classifier, device_class
 from lambdactr.report.countries import country_name
-
-from .hits import CHROME, FETCH, FIREFOX, GOOGLEBOT, HEADLESS, IPHONE
+from tests.support.hits import CHROME, FETCH, FIREFOX, GOOGLEBOT, HEADLESS, IPHONE
 
 IPAD = (
     "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "

@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from lambdactr.report.query import QueryError, normalize_site_pattern, parse_day, site_matches
+from lambdactr.function.hosts import host_matches
+from lambdactr.report.query import QueryError, normalize_site_pattern, parse_day
 
 TODAY = date(2026, 11, 23)
 
@@ -49,7 +50,7 @@ def test_since_after_until_is_refused() -> None:
     ],
 )
 def test_site_patterns(pattern: str, site: str, matches: bool) -> None:
-    assert site_matches(pattern, site) is matches
+    assert host_matches(pattern, site) is matches
 
 
 def test_site_patterns_are_normalized_and_checked() -> None:

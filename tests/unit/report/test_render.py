@@ -16,8 +16,7 @@ from lambdactr.report.render_csv import render_csv
 from lambdactr.report.render_html import render_html
 from lambdactr.report.render_json import render_json
 from lambdactr.report.render_table import render_table
-
-from .hits import GOOGLEBOT, hit, query
+from tests.support.hits import GOOGLEBOT, hit, query
 
 HOSTILE_CAMPAIGN = "<script>alert(1)</script>"
 JSON_KEYS = [

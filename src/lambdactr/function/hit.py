@@ -10,17 +10,20 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Literal, NamedTuple
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 import iptocc
 
 from .config import Config
+from .days import utc_day
+from .hosts import host_allowed, normalize_host
 from .item import FIELD_MAX_BYTES, HEADER_VALUE_MAX_BYTES, PlainItem
 from .sanitize import clean
 
 BeaconKind = Literal["css", "gif"]
+# Why a request is answered but not counted; the answer says so in X-Lambdactr-Ignored.
+IgnoreReason = Literal["head", "dnt", "gpc", "no-page", "host", "error"]
 
 # Headers kept in the item's `h` map. User-Agent and Accept-Language are kept too, as `ua` and
 # `lang`. Nothing else is ever read into an item: not Cookie, Authorization, If-None-Match,
@@ -83,7 +86,7 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class Ignored:
-    reason: str
+    reason: IgnoreReason
 
 
 def hit_from_request(request: BeaconRequest, config: Config) -> Hit | Ignored:
@@ -202,7 +205,7 @@ def _http_url(raw: str) -> _Url | None:
 
 
 def _host(hostname: str) -> str:
-    return clean(hostname.lower().rstrip("."), FIELD_MAX_BYTES["site"])
+    return clean(normalize_host(hostname), FIELD_MAX_BYTES["site"])
 
 
 def normalize_path(raw_path: str) -> str:
@@ -234,16 +237,6 @@ def external_referrer(raw: str, site: str) -> str:
     if not host or host == site:
         return ""
     return clean(f"https://{host}{normalize_path(url.path)}", FIELD_MAX_BYTES["ref"])
-
-
-def host_allowed(site: str, allowed_hosts: tuple[str, ...]) -> bool:
-    for pattern in allowed_hosts:
-        if pattern.startswith("*."):
-            if site.endswith(pattern[1:]):
-                return True
-        elif site == pattern:
-            return True
-    return False
 
 
 def country_code(viewer_country: str, source_ip: str) -> str:
@@ -291,7 +284,3 @@ def is_speculative(headers: Mapping[str, str]) -> bool:
         or headers.get("x-purpose", "").strip().lower() in ("preview", "prefetch")
         or headers.get("x-moz", "").strip().lower() == "prefetch"
     )
-
-
-def utc_day(time_ms: int) -> str:
-    return datetime.fromtimestamp(time_ms / 1000, UTC).strftime("%Y-%m-%d")

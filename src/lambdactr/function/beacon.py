@@ -6,7 +6,7 @@ import secrets
 
 from aws_lambda_powertools.event_handler import Response
 
-from .hit import BeaconKind
+from .hit import BeaconKind, IgnoreReason
 
 # GIF89a, 1x1, one transparent colour: the smallest image every browser decodes.
 TRANSPARENT_GIF = bytes.fromhex(
@@ -30,7 +30,9 @@ _NO_CACHE_HEADERS = {
 }
 
 
-def beacon(kind: BeaconKind, *, head: bool, ignored: str | None = None) -> Response[bytes | str]:
+def beacon(
+    kind: BeaconKind, *, head: bool, ignored: IgnoreReason | None = None
+) -> Response[bytes | str]:
     headers = dict(_NO_CACHE_HEADERS)
     headers["ETag"] = f'"{secrets.token_hex(16)}"'
     if ignored:

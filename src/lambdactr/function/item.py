@@ -1,7 +1,7 @@
 """The stored item: one DynamoDB item per hit, and the 1 KB bound that makes it one write unit.
 
 The handler, the report, replay and the tests all read and write items through this module,
-so the contract lives in one place (see DESIGN.md, "The data contract").
+so the contract lives in one place; the README's "What is stored" section describes each field.
 """
 
 from __future__ import annotations

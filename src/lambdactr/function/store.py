@@ -20,7 +20,13 @@ CLIENT_CONFIG = ClientConfig(
     read_timeout=2,
     retries={"total_max_attempts": 2, "mode": "standard"},
 )
+# Where a client goes when no region is configured: the local endpoints ignore it anyway.
 FALLBACK_REGION = "us-east-1"
+
+
+def error_code(error: ClientError) -> str:
+    """The AWS error code of a failed call, e.g. "ConditionalCheckFailedException"."""
+    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def make_client() -> DynamoDBClient:
@@ -63,7 +69,7 @@ class Store:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise
             # Another container created the day's salt first; everyone uses that one.
             winner = self.get_salt(day)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from lambdactr.item import PlainItem
+from lambdactr.function.item import PlainItem
 from lambdactr.report.query import ReportQuery
 
 CHROME = (

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .hosts import normalize_host
+
 DEFAULT_TABLE_NAME = "lambdactr-hits"
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -37,9 +39,7 @@ class Config:
 
 
 def parse_allowed_hosts(raw: str) -> tuple[str, ...]:
-    return tuple(
-        host for host in (part.strip().lower().rstrip(".") for part in raw.split(",")) if host
-    )
+    return tuple(host for host in (normalize_host(part) for part in raw.split(",")) if host)
 
 
 def _parse_positive_int(name: str, raw: str) -> int:

@@ -24,13 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from lambdactr.beacon import CONTENT_TYPES, TRANSPARENT_GIF
-from lambdactr.config import Config
-from lambdactr.hit import KEPT_HEADERS, NEVER_STORED_HEADERS
-from lambdactr.item import MAX_ITEM_BYTES, from_dynamodb, is_salt_key, item_size
-from lambdactr.privacy import SaltKeeper
-from lambdactr.store import Store, make_client
-from tests.handler.conftest import FakeContext, create_table, handler_log_into
+from lambdactr.function.beacon import CONTENT_TYPES, TRANSPARENT_GIF
+from lambdactr.function.hit import KEPT_HEADERS, NEVER_STORED_HEADERS
+from lambdactr.function.item import MAX_ITEM_BYTES, from_dynamodb, is_salt_key, item_size
+from lambdactr.function.store import Store, make_client
+from tests.support.function import Wire, handler_log_into, invoke
+
+from .conftest import create_table
 
 TABLE = "lambdactr-hostile-hits"
 # Enough to meet every shape below in each run while the suite stays quick; raise it to hunt.
@@ -234,16 +234,11 @@ class Table:
 
 
 @contextmanager
-def handler_on_moto(monkeypatch: pytest.MonkeyPatch) -> Iterator[Table]:
-    from lambdactr import app
-
+def handler_on_moto(wire_handler: Wire) -> Iterator[Table]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         create_table(client, TABLE)
-        store = Store(TABLE, make_client())
-        monkeypatch.setattr(app, "config", Config(table_name=TABLE))
-        monkeypatch.setattr(app, "store", store)
-        monkeypatch.setattr(app, "salts", SaltKeeper(store, on_failure=app._report_salt_failure))
+        wire_handler(Store(TABLE, make_client()))
         log = io.StringIO()
         with handler_log_into(log):
             yield Table(client, log)
@@ -270,12 +265,10 @@ def assert_beacon_or_not_found(request: Request, response: dict[str, Any]) -> No
 
 
 def test_any_request_gets_the_beacon_or_a_404_and_stores_nothing_it_must_not(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    wire_handler: Wire, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from lambdactr import app
-
     counts = {"examples": 0, "stored": 0, "404": 0}
-    with handler_on_moto(monkeypatch) as table:
+    with handler_on_moto(wire_handler) as table:
 
         @settings(
             max_examples=EXAMPLES,
@@ -286,7 +279,7 @@ def test_any_request_gets_the_beacon_or_a_404_and_stores_nothing_it_must_not(
         def check(request: Request) -> None:
             table.log.seek(0)
             table.log.truncate()
-            response = app.handler(request.event, FakeContext())  # type: ignore[arg-type]
+            response = invoke(request.event)
             assert_beacon_or_not_found(request, response)
 
             stored = table.take_hits()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 import time
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -16,7 +18,7 @@ from . import beacon
 from .config import Config
 from .hit import BeaconKind, BeaconRequest, Hit, Ignored, hit_from_request
 from .item import PlainItem, fit
-from .privacy import SaltKeeper, visitor_id
+from .privacy import SaltKeeper, SaltStore, visitor_id
 from .store import Store, make_client
 
 if TYPE_CHECKING:
@@ -29,12 +31,8 @@ logger = Logger(service="lambdactr")
 metrics = Metrics(namespace="Lambdactr", service="lambdactr")
 resolver = APIGatewayHttpResolver()
 
-# Built once per container, at cold start; tests replace these with their own.
-config = Config.from_env()
-store = Store(config.table_name, make_client())
 
-
-def _report_salt_failure(error: Exception) -> None:
+def report_salt_failure(error: Exception) -> None:
     # ERROR, not WARNING: it is said once per container, and must pass the stack's WARN filter
     # whatever Lambda makes of Python's "WARNING" level name.
     logger.error(
@@ -42,7 +40,35 @@ def _report_salt_failure(error: Exception) -> None:
     )
 
 
-salts = SaltKeeper(store, on_failure=_report_salt_failure)
+@dataclass(frozen=True, slots=True)
+class Collaborators:
+    """Everything the handler talks to, built once per container and swapped whole by tests."""
+
+    config: Config
+    store: Store
+    salts: SaltKeeper
+
+    @classmethod
+    def over(
+        cls,
+        config: Config,
+        store: Store,
+        *,
+        salt_store: SaltStore | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> Collaborators:
+        """The set for `store`, with an empty salt cache of its own, as in a new container."""
+        keeper = SaltKeeper(salt_store or store, report_salt_failure, monotonic)
+        return cls(config, store, keeper)
+
+    @classmethod
+    def from_environment(cls) -> Collaborators:
+        config = Config.from_env()
+        return cls.over(config, Store(config.table_name, make_client()))
+
+
+# At cold start, once: the client alone is a large part of it.
+collaborators = Collaborators.from_environment()
 
 # A timeEpoch outside these bounds is not from API Gateway; the clock is used instead.
 _EARLIEST_MS = 1_500_000_000_000
@@ -67,8 +93,10 @@ def unknown_route(_: Exception) -> Response[Any]:
 
 def _count(kind: BeaconKind) -> Response[Any]:
     head = resolver.current_event.request_context.http.method == "HEAD"
+    deps = collaborators
     try:
-        outcome = hit_from_request(_beacon_request(kind, resolver.current_event.raw_event), config)
+        request = _beacon_request(kind, resolver.current_event.raw_event)
+        outcome = hit_from_request(request, deps.config)
     except Exception:
         # A bug must never cost the visitor the page's look, nor show them a 5xx.
         logger.exception("could not read the request")
@@ -77,7 +105,7 @@ def _count(kind: BeaconKind) -> Response[Any]:
         metrics.add_metric(name="Ignored", unit=MetricUnit.Count, value=1)
         metrics.add_metadata(key="reason", value=outcome.reason)
         return beacon.beacon(kind, head=head, ignored=outcome.reason)
-    _save(outcome)
+    _save(outcome, deps)
     return beacon.beacon(kind, head=head)
 
 
@@ -98,16 +126,16 @@ def _beacon_request(kind: BeaconKind, event: dict[str, Any]) -> BeaconRequest:
     )
 
 
-def _save(hit: Hit) -> None:
+def _save(hit: Hit, deps: Collaborators) -> None:
     item: PlainItem = {"pk": secrets.token_hex(16), **hit.fields}
-    salt = salts.salt_for(str(hit.fields["day"]))
+    salt = deps.salts.salt_for(str(hit.fields["day"]))
     if salt is None:
         item["novid"] = True
     else:
         item["vid"] = visitor_id(salt, hit.visitor_key)
     item = fit(item)
     try:
-        store.put_hit(item)
+        deps.store.put_hit(item)
     except Exception as error:
         # The item is logged whole so that `lambdactr replay` can store it later.
         logger.error("hit not stored", extra={"unsaved_hit": item, "error": repr(error)})
