@@ -13,7 +13,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,35 +108,28 @@ def write_atomically(path: Path, text: str) -> None:
 
 def _encode_binary(value: Any) -> Any:
     """DynamoDB JSON as boto3 returns it, with B and BS values as base64 text."""
-    if isinstance(value, Mapping):
-        encoded: dict[str, Any] = {}
-        for key, inner in value.items():
-            if key == "B":
-                encoded[key] = base64.b64encode(bytes(inner)).decode("ascii")
-            elif key == "BS":
-                encoded[key] = [base64.b64encode(bytes(b)).decode("ascii") for b in inner]
-            else:
-                encoded[key] = _encode_binary(inner)
-        return encoded
-    if isinstance(value, list):
-        return [_encode_binary(inner) for inner in value]
-    return value
+    return _map_binary(value, lambda raw: base64.b64encode(bytes(raw)).decode("ascii"))
 
 
 def _decode_binary(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        decoded: dict[str, Any] = {}
-        for key, inner in value.items():
-            if key == "B":
-                decoded[key] = base64.b64decode(inner, validate=True)
-            elif key == "BS":
-                decoded[key] = [base64.b64decode(b, validate=True) for b in inner]
-            else:
-                decoded[key] = _decode_binary(inner)
-        return decoded
+    return _map_binary(value, lambda text: base64.b64decode(text, validate=True))
+
+
+def _map_binary(value: Any, convert: Callable[[Any], Any]) -> Any:
+    """`value` with every B and BS attribute value passed through `convert`, at any depth."""
     if isinstance(value, list):
-        return [_decode_binary(inner) for inner in value]
-    return value
+        return [_map_binary(inner, convert) for inner in value]
+    if not isinstance(value, Mapping):
+        return value
+    mapped: dict[str, Any] = {}
+    for key, inner in value.items():
+        if key == "B":
+            mapped[key] = convert(inner)
+        elif key == "BS":
+            mapped[key] = [convert(each) for each in inner]
+        else:
+            mapped[key] = _map_binary(inner, convert)
+    return mapped
 
 
 @contextlib.contextmanager
