@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.paths import EVENTS_DIR
 from tests.support.serve import Serve, StartServe, run_lambdactr
-
-from ..conftest import EVENTS_DIR
 
 # Every test here runs `lambdactr` as a process: not part of `make test-fast`.
 pytestmark = pytest.mark.slow

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from benchmarks.load import plan, run_load, summary
 
+from tests.support.load import plan, run_load, summary
 from tests.support.serve import StartServe
 
 pytestmark = pytest.mark.slow

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.serve import StartServe
-
-from .test_http import browser_headers, unique_path
+from tests.support.serve import StartServe, browser_headers, unique_path
 
 # Every test here runs `lambdactr` as a process: not part of `make test-fast`.
 pytestmark = pytest.mark.slow

@@ -17,8 +17,7 @@ from rich.console import Console
 from lambdactr.cli import main
 from lambdactr.report import command
 from tests.support.hits import GOOGLEBOT, hit, query
-
-from .conftest import HitsTable
+from tests.support.tables import HitsTable
 
 RANGE = ["--since", "2026-11-01", "--until", "2026-11-30"]
 
