@@ -17,7 +17,7 @@ from tests.support.function import json_lines
 from tests.support.hits import CHROME
 from tests.support.serve import Serve, StartServe, browser_headers, request, unique_path
 
-# Every test here runs `lambdactr` as a process: not part of `make test-fast`.
+# Every test here runs `lambdactr` as a process: `-m "not slow"` leaves them out.
 pytestmark = pytest.mark.slow
 
 NO_CACHE = "no-cache, no-store, must-revalidate, max-age=0"
