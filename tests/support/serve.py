@@ -88,10 +88,20 @@ class Serve:
         return request(self.base_url, "HEAD", target, headers)
 
     @property
+    def port(self) -> int:
+        return int(urlsplit(self.base_url).port or 0)
+
+    @property
     def client(self) -> Any:
         if self._client is None:
+            # The embedded DynamoDB takes any credentials: placeholders, so that a run outside
+            # pytest (the load benchmark) needs no AWS account either.
             self._client = boto3.client(
-                "dynamodb", endpoint_url=self.endpoint, region_name="us-east-1"
+                "dynamodb",
+                endpoint_url=self.endpoint,
+                region_name="us-east-1",
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
             )
         return self._client
 
