@@ -29,8 +29,9 @@ system-deps:
 test: install system-deps
 	$(BIN)/pytest
 
+# The pure functions and the handler on moto: no process, server, build or browser.
 test-fast: install
-	$(BIN)/pytest -m "not browser and not slow"
+	$(BIN)/pytest tests/unit tests/handler
 
 lint: install
 	$(BIN)/ruff check .

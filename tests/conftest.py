@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import functools
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +11,8 @@ from typing import Any
 import pytest
 from moto.server import ThreadedMotoServer
 
+from tests.support.events import load_event
 from tests.support.function import Wire, wire
-
-ROOT = Path(__file__).resolve().parent.parent
-EVENTS_DIR = ROOT / "events"
 
 # Fake credentials before anything creates a client, so a test can never touch a real account.
 os.environ.update(
@@ -52,24 +48,9 @@ def wire_handler(monkeypatch: pytest.MonkeyPatch) -> Wire:
     return functools.partial(wire, monkeypatch)
 
 
-def load_event(name: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS_DIR / f"{name}.json").read_text())
-    return copy.deepcopy(event)
-
-
 @pytest.fixture
 def event_named() -> Any:
     return load_event
-
-
-def create_hits_table(client: Any, name: str) -> None:
-    """A table with the key schema template.yaml gives the deployed one."""
-    client.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 @pytest.fixture
@@ -85,3 +66,14 @@ def moto_endpoint() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+@pytest.fixture
+def no_aws_account(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A machine with no AWS account at all: no credentials, no profile, no config file."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -38,20 +39,32 @@ EXECUTABLES: dict[Browser, str] = {"chromium": "chromium", "firefox": "firefox-e
 USER_AGENT_MARK: dict[Browser, str] = {"chromium": "Chrome/", "firefox": "Firefox/"}
 SAME_SITE_HOSTS = ("blog.example.test", "stats.example.test")
 BROWSER_TIMEOUT_S = 90
-# After the expected hits, how long a duplicate still gets to arrive.
-SETTLE_S = 1.0
+POLL_S = 0.2
+# The test pages report their own `load` event, which fires once every stylesheet and image of
+# the page has been fetched: then no beacon request of that view is still on its way.
+LOADED_QUERY = "loaded"
+REPORT_LOAD = (
+    "<script>addEventListener('load', () => fetch(location.pathname + '?loaded'));</script>"
+)
 
 
 class _Pages(ThreadingHTTPServer):
     daemon_threads = True
     pages: dict[str, str]
+    loaded: set[str]
 
 
 class _PageHandler(BaseHTTPRequestHandler):
     server: _Pages
 
     def do_GET(self) -> None:
-        html = self.server.pages.get(self.path.partition("?")[0])
+        path, _, query = self.path.partition("?")
+        if query == LOADED_QUERY:
+            self.server.loaded.add(path)
+            self.send_response(204)
+            self.end_headers()
+            return
+        html = self.server.pages.get(path)
         body = html.encode() if html is not None else b"not found"
         self.send_response(200 if html is not None else 404)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -73,17 +86,22 @@ class PageServer:
     def port(self) -> int:
         return int(self.server.server_address[1])
 
-    def publish(self, path: str, tags: str) -> None:
+    def publish(self, path: str, tags: str, body: str = "<h1>A post</h1><p>Hello.</p>") -> None:
+        """A page at `path` with `tags` in its head, which reports when it has loaded."""
         self.server.pages[path] = (
             '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A post</title>'
-            f"{tags}</head><body><h1>A post</h1><p>Hello.</p></body></html>"
+            f"{tags}{REPORT_LOAD}</head><body>{body}</body></html>"
         )
+
+    def has_loaded(self, path: str) -> bool:
+        return path in self.server.loaded
 
 
 @pytest.fixture(scope="module")
 def pages() -> Iterator[PageServer]:
     server = _Pages(("127.0.0.1", 0), _PageHandler)
     server.pages = {}
+    server.loaded = set()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -133,12 +151,13 @@ def _command(browser: Browser, url: str, profile: Path) -> list[str]:
 
 
 def visit(
-    browser: Browser, url: str, serve: Serve, work_dir: Path, expected: int
+    browser: Browser, url: str, pages: PageServer, serve: Serve, work_dir: Path, expected: int
 ) -> list[PlainItem]:
-    """Load `url` headless in a fresh profile; return the hits it stored, sorted by kind.
+    """Load `url` (a page of `pages`) headless in a fresh profile; return the hits it stored,
+    sorted by kind.
 
-    Waits until `expected` new hits are in the table (or time is up), and a moment longer so
-    that a duplicate would be caught too.
+    Waits until the page has loaded (so every beacon request it makes has been answered, and a
+    duplicate would be in the table too) and at least `expected` new hits are in, or time is up.
     """
     before = {str(h["pk"]) for h in serve.hits()}
     profile = work_dir / f"{browser}-profile-{uuid.uuid4().hex[:8]}"
@@ -155,19 +174,23 @@ def visit(
         )
     try:
         deadline = time.monotonic() + BROWSER_TIMEOUT_S
+        page = urlsplit(url).path
         hits: list[PlainItem] = []
         while time.monotonic() < deadline:
-            hits = [h for h in serve.hits() if h["pk"] not in before]
-            if len(hits) >= expected:
-                break
+            # Chromium prints the DOM and exits once the page has loaded; Firefox stays open.
             status = process.poll()
             if status is not None and status != 0:
                 pytest.fail(f"{browser} exited with {status}:\n{log.read_text()}")
-            time.sleep(0.2)
+            loaded = pages.has_loaded(page) or status == 0
+            hits = [h for h in serve.hits() if h["pk"] not in before]
+            if loaded and len(hits) >= expected:
+                break
+            time.sleep(POLL_S)
         else:
-            pytest.fail(f"{browser}: {len(hits)} of {expected} hits:\n{log.read_text()}")
-        time.sleep(SETTLE_S)
-        hits = [h for h in serve.hits() if h["pk"] not in before]
+            pytest.fail(
+                f"{browser}: loaded {pages.has_loaded(page)}, {len(hits)} of {expected} hits:\n"
+                f"{log.read_text()}"
+            )
     finally:
         # No helper process (a Chromium zygote, a Firefox content process) may outlive the test.
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -199,7 +222,7 @@ def test_cross_site_with_p_stores_the_real_path(
         f'<img src="{base}/c.gif?p={path}" alt="" width="1" height="1"'
         ' referrerpolicy="no-referrer-when-downgrade">',
     )
-    hits = visit(browser, f"http://localhost:{pages.port}{path}", shared_serve, tmp_path, 2)
+    hits = visit(browser, f"http://localhost:{pages.port}{path}", pages, shared_serve, tmp_path, 2)
     assert [h["kind"] for h in hits] == ["css", "gif"]
     for hit in hits:
         assert hit["src"] == "p"
@@ -214,7 +237,7 @@ def test_cross_site_snippet_path_depends_on_the_browser(
 ) -> None:
     path = f"/posts/{uuid.uuid4().hex}/"
     pages.publish(path, snippet(shared_serve.base_url))
-    hits = visit(browser, f"http://localhost:{pages.port}{path}", shared_serve, tmp_path, 2)
+    hits = visit(browser, f"http://localhost:{pages.port}{path}", pages, shared_serve, tmp_path, 2)
     assert [h["kind"] for h in hits] == ["css", "gif"]
     for hit in hits:
         assert hit["src"] == "referer"
@@ -232,7 +255,7 @@ def test_same_site_snippet_stores_the_real_path(
     beacon_port = shared_serve.base_url.rsplit(":", 1)[1]
     pages.publish(path, snippet(f"http://stats.example.test:{beacon_port}"))
     page = f"http://blog.example.test:{pages.port}{path}"
-    hits = visit(browser, page, shared_serve, tmp_path, 2)
+    hits = visit(browser, page, pages, shared_serve, tmp_path, 2)
     assert [h["kind"] for h in hits] == ["css", "gif"]
     for hit in hits:
         assert hit["src"] == "referer"
@@ -241,9 +264,13 @@ def test_same_site_snippet_stores_the_real_path(
 
 @pytest.mark.parametrize("browser", BROWSERS)
 def test_opening_the_demo_page_counts_a_view(
-    browser: Browser, shared_serve: Serve, tmp_path: Path
+    browser: Browser, shared_serve: Serve, pages: PageServer, tmp_path: Path
 ) -> None:
-    hits = visit(browser, f"{shared_serve.base_url}/", shared_serve, tmp_path, 2)
+    # The demo page is opened in a frame of a test page, whose `load` waits for the frame's: so
+    # the test knows when the demo page has finished loading. Its beacons see the same Referer.
+    path = f"/demo/{uuid.uuid4().hex}/"
+    pages.publish(path, "", f'<iframe src="{shared_serve.base_url}/"></iframe>')
+    hits = visit(browser, f"http://localhost:{pages.port}{path}", pages, shared_serve, tmp_path, 2)
     assert [(h["kind"], h["site"], h["path"]) for h in hits] == [
         ("css", "127.0.0.1", "/"),
         ("gif", "127.0.0.1", "/"),
@@ -264,7 +291,7 @@ def test_views_by_real_browsers_come_out_in_the_report(
     )
     stored = []
     for browser in BROWSERS:
-        stored += visit(browser, f"http://localhost:{pages.port}{path}", serve, tmp_path, 2)
+        stored += visit(browser, f"http://localhost:{pages.port}{path}", pages, serve, tmp_path, 2)
     day = str(stored[0]["day"])
     headless = [h for h in stored if "HeadlessChrome" in str(h["ua"])]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,24 +14,13 @@ import pytest
 from PIL import Image
 
 from tests.support.function import json_lines
-from tests.support.serve import Serve, StartServe, request
+from tests.support.hits import CHROME
+from tests.support.serve import Serve, StartServe, browser_headers, request, unique_path
 
-# Every test here runs `lambdactr` as a process: not part of `make test-fast`.
+# Every test here runs `lambdactr` as a process: `-m "not slow"` leaves them out.
 pytestmark = pytest.mark.slow
 
-CHROME_UA = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
-    " Chrome/142.0.0.0 Safari/537.36"
-)
 NO_CACHE = "no-cache, no-store, must-revalidate, max-age=0"
-
-
-def unique_path() -> str:
-    return f"/posts/{uuid.uuid4().hex}/"
-
-
-def browser_headers(page: str = "https://blog.example.org/") -> dict[str, str]:
-    return {"Referer": page, "User-Agent": CHROME_UA, "Accept-Language": "en-GB,en;q=0.9"}
 
 
 def assert_no_address(item: Any) -> None:
@@ -62,7 +50,7 @@ def test_get_beacon_answers_and_stores_one_hit(
     assert hit["site"] == "blog.example.org"
     assert hit["src"] == "p"
     assert hit["title"] == "Hello"
-    assert hit["ua"] == CHROME_UA
+    assert hit["ua"] == CHROME
     assert hit["lang"] == "en-GB"
     assert len(str(hit["vid"])) == 16
     assert "cc" not in hit  # a loopback client has no country
@@ -168,7 +156,7 @@ def test_burst_of_500_at_concurrency_20_stores_500_without_5xx(shared_serve: Ser
     def hit(number: int) -> int:
         kind = "css" if number % 2 else "gif"
         headers = browser_headers()
-        headers["User-Agent"] = f"{CHROME_UA} burst/{number}"
+        headers["User-Agent"] = f"{CHROME} burst/{number}"
         return shared_serve.get(f"/c.{kind}?p={path}", headers).status
 
     with ThreadPoolExecutor(max_workers=20) as pool:

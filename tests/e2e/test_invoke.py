@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.paths import EVENTS_DIR
 from tests.support.serve import Serve, StartServe, run_lambdactr
 
-from ..conftest import EVENTS_DIR
-
-# Every test here runs `lambdactr` as a process: not part of `make test-fast`.
+# Every test here runs `lambdactr` as a process: `-m "not slow"` leaves them out.
 pytestmark = pytest.mark.slow
 
 EVENTS = sorted(path.stem for path in EVENTS_DIR.glob("*.json"))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from benchmarks.load import plan, run_load, summary
 
+from tests.support.load import plan, run_load, summary
 from tests.support.serve import StartServe
 
 pytestmark = pytest.mark.slow
@@ -14,9 +14,7 @@ def test_mixed_load_stores_exactly_the_countable_hits_and_never_a_5xx(
     serve_factory: StartServe,
 ) -> None:
     serve = serve_factory()
-    port = int(serve.base_url.rsplit(":", 1)[1].strip("/"))
-    requests = plan(5000)
-    result = run_load("127.0.0.1", port, requests, concurrency=50)
+    result = run_load("127.0.0.1", serve.port, plan(5000), concurrency=50)
     stored = len(serve.hits())
     print(summary(result, stored))
     assert result.server_errors == 0

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.serve import StartServe
+from tests.support.serve import StartServe, browser_headers, unique_path
 
-from .test_http import browser_headers, unique_path
-
-# Every test here runs `lambdactr` as a process: not part of `make test-fast`.
+# Every test here runs `lambdactr` as a process: `-m "not slow"` leaves them out.
 pytestmark = pytest.mark.slow
 
 

@@ -15,8 +15,7 @@ import pytest
 from lambdactr.function import store as store_module
 from lambdactr.function.beacon import CONTENT_TYPES, IGNORED_HEADER
 from lambdactr.function.item import MAX_ITEM_BYTES, PlainItem, item_size
-
-from .conftest import Function, MotoDynamoDB, ThrottlingDynamoDB, client_for
+from tests.support.faults import Function, MotoDynamoDB, ThrottlingDynamoDB, client_for
 
 # The beacon function's Timeout in template.yaml, just under the 30 s after which API Gateway's
 # HTTP API gives up on any integration. Past it the visitor would get a 5xx and the hit would be

@@ -16,8 +16,7 @@ import pytest
 
 from lambdactr import cli
 from lambdactr.function.item import PlainItem
-
-from .conftest import TABLE, Function, MotoDynamoDB, client_for
+from tests.support.faults import TABLE, Function, MotoDynamoDB, client_for
 
 COUNTED = ("css", "gif", "prefetch", "origin-referer", "hostile")
 NOT_COUNTED = ("dnt", "gpc", "head", "not-found", "disallowed-host")

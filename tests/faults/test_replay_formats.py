@@ -15,8 +15,7 @@ from lambdactr import cli
 from lambdactr.function.item import PlainItem
 from lambdactr.function.store import Store
 from lambdactr.replay import unsaved_hits
-
-from .conftest import TABLE, Function, MotoDynamoDB, client_for
+from tests.support.faults import TABLE, Function, MotoDynamoDB, client_for
 
 REQUEST_ID = "c6af9ac6-7b61-11e6-9a41-93e812345678"
 

@@ -12,8 +12,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from lambdactr.function.privacy import SALT_RETRY_SECONDS
 from lambdactr.function.store import Store
-
-from .conftest import TABLE, Function, MotoDynamoDB, client_for
+from tests.support.faults import TABLE, Function, MotoDynamoDB, client_for
 
 
 class SaltlessStore(Store):

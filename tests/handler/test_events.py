@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from lambdactr.function.item import MAX_ITEM_BYTES, item_size
-
-from .conftest import Counter
+from tests.support.counter import Counter
 
 CHROME_CLIENT_HINTS = {
     "sec-ch-ua": '"Chromium";v="142", "Google Chrome";v="142", "Not_A Brand";v="99"',

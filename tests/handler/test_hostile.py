@@ -29,8 +29,7 @@ from lambdactr.function.hit import KEPT_HEADERS, NEVER_STORED_HEADERS
 from lambdactr.function.item import MAX_ITEM_BYTES, from_dynamodb, is_salt_key, item_size
 from lambdactr.function.store import Store, make_client
 from tests.support.function import Wire, handler_log_into, invoke
-
-from .conftest import create_table
+from tests.support.tables import create_hits_table
 
 TABLE = "lambdactr-hostile-hits"
 # Enough to meet every shape below in each run while the suite stays quick; raise it to hunt.
@@ -237,7 +236,7 @@ class Table:
 def handler_on_moto(wire_handler: Wire) -> Iterator[Table]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        create_table(client, TABLE)
+        create_hits_table(client, TABLE)
         wire_handler(Store(TABLE, make_client()))
         log = io.StringIO()
         with handler_log_into(log):

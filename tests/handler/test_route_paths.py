@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Counter
+from tests.support.counter import Counter
 
 
 @pytest.mark.parametrize("path", ["/cXcss", "/c-css", "/c.cssx", "/cxgif", "/c_gif", "/c.gi"])

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from .conftest import Counter
+from tests.support.counter import Counter
 
 NO_CACHE = "no-cache, no-store, must-revalidate, max-age=0"
 

@@ -6,8 +6,7 @@ from typing import Any
 
 from lambdactr.function.privacy import SaltKeeper
 from lambdactr.function.store import Store, make_client
-
-from .conftest import TABLE, Counter
+from tests.support.counter import TABLE, Counter
 
 
 class CountingStore(Store):

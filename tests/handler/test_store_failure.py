@@ -10,10 +10,9 @@ from botocore.exceptions import ClientError
 
 from lambdactr.function.item import PlainItem
 from lambdactr.function.store import Store, make_client
+from tests.support.counter import TABLE, Counter
+from tests.support.events import FORBIDDEN_HEADERS
 from tests.support.function import json_lines
-
-from .conftest import TABLE, Counter
-from .test_privacy import FORBIDDEN_HEADERS
 
 
 class ThrottledStore(Store):
@@ -37,7 +36,6 @@ class ThrottledStore(Store):
 def test_failed_write_answers_200_and_logs_the_whole_item(
     counter: Counter,
     event_named: Any,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     name: str,
 ) -> None:

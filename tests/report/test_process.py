@@ -9,14 +9,15 @@ import sys
 import boto3
 
 from tests.support.hits import hit
+from tests.support.tables import HitsTable, create_hits_table
 
-from .conftest import TABLE, HitsTable, create_table
+TABLE = "lambdactr-process-hits"
 
 
 def test_report_reads_a_table_at_an_endpoint(moto_endpoint: str) -> None:
     client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=moto_endpoint)
-    create_table(client)
-    HitsTable(client).put(
+    create_hits_table(client, TABLE)
+    HitsTable(client, TABLE).put(
         hit(vid="a", path="/"), hit(vid="a", path="/next/"), hit(vid="b", path="/")
     )
 

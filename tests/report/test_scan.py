@@ -7,8 +7,7 @@ from botocore.exceptions import ClientError
 
 from lambdactr.report.scan import FIELD_TYPES, TableSize, conform, scan_items, table_size
 from tests.support.hits import hit, query
-
-from .conftest import HitsTable
+from tests.support.tables import HitsTable
 
 
 def test_scan_reads_every_hit_once_and_skips_salt_items(hits_table: HitsTable) -> None:

@@ -7,11 +7,8 @@ need only PyPI. Each build goes to its own temporary directory, never to the dev
 from __future__ import annotations
 
 import copy
-import os
 import platform
-import subprocess
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +16,8 @@ import pytest
 from samcli.yamlhelper import yaml_parse
 from samtranslator.translator.transform import transform
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "template.yaml"
-EVENTS_DIR = ROOT / "events"
-FUNCTION_ID = "BeaconFunction"
-STACK_NAME = "lambdactr"
-
-# Lines for the end of the run: the artifact's size is worth seeing on every `make test`.
-SUMMARY: list[str] = []
+from tests.support.paths import TEMPLATE
+from tests.support.stack import FUNCTION_ID, SUMMARY, run_tool, tool
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -34,40 +25,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("-", "lambdactr Lambda artifact")
         for line in SUMMARY:
             terminalreporter.write_line(line)
-
-
-def tool(name: str) -> str:
-    """A command installed beside this interpreter: the project's .venv has sam and cfn-lint."""
-    path = Path(sys.executable).parent / name
-    if not path.exists():
-        pytest.fail(f"{name} is not installed in {path.parent}: run `make install`")
-    return str(path)
-
-
-def run_tool(*command: str, env: Mapping[str, str] | None = None, timeout: float = 120) -> str:
-    result = subprocess.run(
-        command,
-        cwd=ROOT,
-        env={**os.environ, "SAM_CLI_TELEMETRY": "0", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"{' '.join(command)} failed:\n{output}"
-    return output
-
-
-FUNCTION_PACKAGE = ROOT / "src" / "lambdactr" / "function"
-
-
-def function_package_files() -> set[str]:
-    """The shipped Lambda's source files, relative to src/: the folder is the artifact."""
-    return {
-        path.relative_to(FUNCTION_PACKAGE.parent.parent).as_posix()
-        for path in FUNCTION_PACKAGE.rglob("*.py")
-    }
 
 
 class _NoManagedPolicies:
@@ -91,62 +48,6 @@ def transformed(template: dict[str, Any]) -> dict[str, Any]:
     sam_template["Resources"][FUNCTION_ID]["Properties"]["CodeUri"] = "s3://bucket/key"
     result: dict[str, Any] = transform(sam_template, {}, _NoManagedPolicies())
     return result
-
-
-def resources_of_type(cloudformation: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {
-        logical_id: resource
-        for logical_id, resource in cloudformation["Resources"].items()
-        if resource["Type"] == kind
-    }
-
-
-def parameter_defaults(template: dict[str, Any]) -> dict[str, str]:
-    """Parameter values as CloudFormation passes them around: always strings."""
-    return {name: str(spec.get("Default", "")) for name, spec in template["Parameters"].items()}
-
-
-def resolve(value: Any, parameters: Mapping[str, str]) -> Any:
-    """Resolve the intrinsics the environment uses: Refs to parameters and to the table."""
-    if isinstance(value, dict) and set(value) == {"Ref"}:
-        name = value["Ref"]
-        if name in parameters:
-            return parameters[name]
-        if name == "HitsTable":
-            return f"{STACK_NAME}-hits"
-        raise AssertionError(f"cannot resolve Ref {name}")
-    return value
-
-
-def condition_holds(template: dict[str, Any], name: str, parameters: Mapping[str, str]) -> bool:
-    """Evaluate one of the template's Conditions for the given parameter values."""
-    return holds(template, template["Conditions"][name], parameters)
-
-
-def holds(template: dict[str, Any], expression: Any, parameters: Mapping[str, str]) -> bool:
-    """Evaluate a condition expression (as in Conditions or Rules) for these parameter values."""
-    values = {**parameter_defaults(template), **parameters}
-
-    def evaluate(expression: Any) -> Any:
-        if isinstance(expression, dict) and len(expression) == 1:
-            ((function, argument),) = expression.items()
-            if function == "Ref":
-                return values[argument]
-            if function == "Condition":
-                return condition_holds(template, argument, parameters)
-            if function == "Fn::Equals":
-                left, right = (str(evaluate(side)) for side in argument)
-                return left == right
-            if function == "Fn::Not":
-                return not evaluate(argument[0])
-            if function == "Fn::And":
-                return all(evaluate(part) for part in argument)
-            if function == "Fn::Or":
-                return any(evaluate(part) for part in argument)
-            raise AssertionError(f"unexpected {function} in a condition")
-        return expression
-
-    return bool(evaluate(expression))
 
 
 def sam_build(build_root: Path, **make_variables: str) -> Path:

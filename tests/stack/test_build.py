@@ -18,9 +18,8 @@ import pytest
 from packaging.tags import Tag, cpython_tags, parse_tag
 
 from lambdactr.function.item import from_dynamodb, is_salt_key
-
-from .conftest import (
-    EVENTS_DIR,
+from tests.support.paths import EVENTS_DIR
+from tests.support.stack import (
     FUNCTION_ID,
     STACK_NAME,
     SUMMARY,

@@ -7,7 +7,7 @@ import tomllib
 
 from packaging.requirements import Requirement
 
-from .conftest import FUNCTION_PACKAGE, ROOT
+from tests.support.paths import FUNCTION_PACKAGE, ROOT
 
 # Powertools and iptocc; boto3 and botocore come with the runtime.
 LAMBDA_DISTRIBUTIONS = {"aws-lambda-powertools", "iptocc"}

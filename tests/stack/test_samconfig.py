@@ -8,7 +8,8 @@ from typing import Any
 from samcli.cli.types import CfnParameterOverridesType
 from samcli.lib.config.samconfig import SamConfig
 
-from .conftest import ROOT, parameter_defaults
+from tests.support.paths import ROOT
+from tests.support.stack import parameter_defaults
 
 
 def test_the_default_environment_deploys_the_lambdactr_stack() -> None:

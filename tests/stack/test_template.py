@@ -11,12 +11,10 @@ from lambdactr.function.config import Config
 from lambdactr.function.item import SALT_KEY_PREFIX, salt_key
 from lambdactr.function.store import CLIENT_CONFIG
 from lambdactr.snippet import snippet
-
-from .conftest import (
+from tests.support.paths import ROOT, TEMPLATE
+from tests.support.stack import (
     FUNCTION_ID,
-    ROOT,
     STACK_NAME,
-    TEMPLATE,
     condition_holds,
     holds,
     parameter_defaults,

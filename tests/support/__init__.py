@@ -1,1 +1,2 @@
-"""Helpers that several test folders share. Test modules import from here, never each other."""
+"""Every helper a test module imports. Test modules import from here, never from each other or
+from a conftest (which holds fixtures and hooks only), and never from benchmarks/."""

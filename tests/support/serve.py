@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ import boto3
 import pytest
 
 from lambdactr.function.item import PlainItem, from_dynamodb, is_salt_key
+from tests.support.hits import CHROME
 
 STARTUP_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 30
@@ -30,6 +32,16 @@ def lambdactr_command() -> list[str]:
     """The installed console script, as a user runs it."""
     script = Path(sys.executable).with_name("lambdactr")
     return [str(script)] if script.exists() else [sys.executable, "-m", "lambdactr.cli"]
+
+
+def unique_path() -> str:
+    """A page path no other test uses, so a test on a shared server tells its hits apart."""
+    return f"/posts/{uuid.uuid4().hex}/"
+
+
+def browser_headers(page: str = "https://blog.example.org/") -> dict[str, str]:
+    """What a browser sends with a beacon request from `page`."""
+    return {"Referer": page, "User-Agent": CHROME, "Accept-Language": "en-GB,en;q=0.9"}
 
 
 @dataclass
@@ -76,10 +88,20 @@ class Serve:
         return request(self.base_url, "HEAD", target, headers)
 
     @property
+    def port(self) -> int:
+        return int(urlsplit(self.base_url).port or 0)
+
+    @property
     def client(self) -> Any:
         if self._client is None:
+            # The embedded DynamoDB takes any credentials: placeholders, so that a run outside
+            # pytest (the load benchmark) needs no AWS account either.
             self._client = boto3.client(
-                "dynamodb", endpoint_url=self.endpoint, region_name="us-east-1"
+                "dynamodb",
+                endpoint_url=self.endpoint,
+                region_name="us-east-1",
+                aws_access_key_id="local",
+                aws_secret_access_key="local",
             )
         return self._client
 

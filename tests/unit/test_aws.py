@@ -1,39 +1,20 @@
-"""The operator's client works against a local DynamoDB with no AWS account configured."""
+"""The operator's client: which endpoints are local, and no made-up credentials for AWS itself.
+
+Its run against a local DynamoDB is in tests/report/test_endpoint.py: unit tests start no server.
+"""
 
 from __future__ import annotations
 
 import argparse
-import uuid
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import NoCredentialsError
 
 from lambdactr.aws import dynamodb_client, is_local_endpoint
-from tests.conftest import create_hits_table
-
-
-@pytest.fixture
-def no_aws_account(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 def options(endpoint: str) -> argparse.Namespace:
     return argparse.Namespace(profile=None, region=None, endpoint_url=endpoint)
-
-
-@pytest.mark.usefixtures("no_aws_account")
-def test_local_endpoint_needs_no_credentials(moto_endpoint: str) -> None:
-    client = dynamodb_client(options(moto_endpoint))
-    # moto's backend is shared by the whole test process, so the table needs a name of its own.
-    name = f"no-account-{uuid.uuid4().hex}"
-    create_hits_table(client, name)
-    assert name in client.list_tables()["TableNames"]
 
 
 @pytest.mark.usefixtures("no_aws_account")

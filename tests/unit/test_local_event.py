@@ -7,8 +7,7 @@ import json
 from typing import Any
 
 from lambdactr.local.event import http_answer, http_api_event, query_string_parameters
-
-from ..conftest import load_event
+from tests.support.events import load_event
 
 UA = "Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0"
 TIME_MS = 1_795_392_000_123  # 2026-11-23T00:00:00.123Z

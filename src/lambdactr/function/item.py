@@ -46,7 +46,11 @@ def salt_key(day: str) -> str:
 
 
 def item_size(item: Mapping[str, PlainValue]) -> int:
-    """The item's size in bytes as DynamoDB counts it (names plus values)."""
+    """The item's size in bytes by DynamoDB's published rules: names plus values.
+
+    The rules ("DynamoDB item sizes and formats" in the developer guide) are exact for strings,
+    booleans and maps, and approximate for numbers; tests/unit/test_item.py checks each one.
+    """
     return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
 
 
@@ -54,6 +58,8 @@ def _value_size(value: PlainValue) -> int:
     if isinstance(value, bool):
         return 1
     if isinstance(value, int):
+        # One byte per two significant digits, plus one. The rules say nothing of a sign: one
+        # byte more for it errs on the safe side (the Lambda stores no negative number).
         digits = len(str(abs(value)).strip("0")) or 1
         return (digits + 1) // 2 + 1 + (1 if value < 0 else 0)
     if isinstance(value, str):

@@ -17,6 +17,7 @@ from lambdactr.report.render_html import render_html
 from lambdactr.report.render_json import render_json
 from lambdactr.report.render_table import render_table
 from tests.support.hits import GOOGLEBOT, hit, query
+from tests.support.report import assert_plotly_js_inlined_once, total_shown
 
 HOSTILE_CAMPAIGN = "<script>alert(1)</script>"
 JSON_KEYS = [
@@ -187,8 +188,9 @@ def test_html_is_one_self_contained_page(report: Report) -> None:
     assert "cdn.plot.ly/plotly" not in html
     assert {"name": "viewport", "content": "width=device-width, initial-scale=1"} in page.metas
     # plotly.js once, then one small script per chart and the one that fits charts to boxes.
-    assert html.count("Plotly.newPlot(") >= 6
-    assert html.count("/**\n* plotly.js v") <= 1
+    assert_plotly_js_inlined_once(html)
+    assert html.count("Plotly.newPlot(") == 7
+    assert (total_shown(html, "pageviews"), total_shown(html, "visitors")) == ("5", "4")
     assert page.tables >= 10
     text = "".join(page.text)
     assert "/posts/hello/" in text
@@ -232,6 +234,7 @@ def test_an_empty_report_renders_in_every_format() -> None:
     html = render_html(empty)
     assert "<td colspan='3'>none</td>" in html
     assert html.count("Plotly.newPlot(") == 7
+    assert_plotly_js_inlined_once(html)
 
 
 def test_warnings_are_shown_in_the_table_and_the_page() -> None:

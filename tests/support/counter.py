@@ -1,0 +1,38 @@
+"""The deployed handler on a moto table, as the handler tests drive it (the `counter` fixture)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambdactr.function.item import PlainItem, from_dynamodb, is_salt_key
+from tests.support.function import json_lines
+
+TABLE = "lambdactr-test-hits"
+
+
+@dataclass
+class Counter:
+    """The deployed handler, wired to a moto table through its one seam."""
+
+    client: Any
+    invoke_raw: Callable[[dict[str, Any]], dict[str, Any]]
+    configure: Callable[..., None]
+    log_stream: io.StringIO = field(default_factory=io.StringIO)
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        return self.invoke_raw(event)
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        """What the handler logged, one JSON object a line, as CloudWatch would receive it."""
+        return json_lines(self.log_stream.getvalue())
+
+    def items(self) -> list[PlainItem]:
+        scanned = self.client.scan(TableName=TABLE)["Items"]
+        return [from_dynamodb(i) for i in scanned if not is_salt_key(i["pk"]["S"])]
+
+    def salt_items(self) -> list[dict[str, Any]]:
+        scanned = self.client.scan(TableName=TABLE)["Items"]
+        return [i for i in scanned if is_salt_key(i["pk"]["S"])]
