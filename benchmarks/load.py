@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from lambdactr.function.config import DEFAULT_TABLE_NAME
-from lambdactr.function.item import is_salt_key
+from lambdactr.function.item import is_hit_key
 
 CHROME = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -205,7 +205,7 @@ def count_hits(endpoint: str, table: str = DEFAULT_TABLE_NAME) -> int:
     for page in client.get_paginator("scan").paginate(
         TableName=table, ProjectionExpression="pk", ConsistentRead=True
     ):
-        count += sum(not is_salt_key(item["pk"]["S"]) for item in page["Items"])
+        count += sum(is_hit_key(item["pk"]["S"]) for item in page["Items"])
     return count
 
 

@@ -21,7 +21,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from lambdactr.function.item import PlainItem, from_dynamodb, is_salt_key
+from lambdactr.function.item import PlainItem, from_dynamodb, is_hit_key
 from lambdactr.function.store import Store, make_client
 from tests.handler.conftest import create_table
 from tests.support.function import Wire, handler_log_into, invoke
@@ -137,7 +137,7 @@ class MotoDynamoDB:
         items: list[dict[str, Any]] = []
         for page in client.get_paginator("scan").paginate(TableName=table):
             items.extend(page["Items"])
-        return [from_dynamodb(i) for i in items if not is_salt_key(i["pk"]["S"])]
+        return [from_dynamodb(i) for i in items if is_hit_key(i["pk"]["S"])]
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from moto import mock_aws
 
 from lambdactr.function.beacon import CONTENT_TYPES, TRANSPARENT_GIF
 from lambdactr.function.hit import KEPT_HEADERS, NEVER_STORED_HEADERS
-from lambdactr.function.item import MAX_ITEM_BYTES, from_dynamodb, is_salt_key, item_size
+from lambdactr.function.item import MAX_ITEM_BYTES, from_dynamodb, is_hit_key, item_size
 from lambdactr.function.store import Store, make_client
 from tests.support.function import Wire, handler_log_into, invoke
 
@@ -225,9 +225,7 @@ class Table:
 
     def take_hits(self) -> list[dict[str, Any]]:
         """The hits stored since the last call, removed so that each example starts empty."""
-        raw = [
-            i for i in self.client.scan(TableName=TABLE)["Items"] if not is_salt_key(i["pk"]["S"])
-        ]
+        raw = [i for i in self.client.scan(TableName=TABLE)["Items"] if is_hit_key(i["pk"]["S"])]
         for item in raw:
             self.client.delete_item(TableName=TABLE, Key={"pk": item["pk"]})
         return raw

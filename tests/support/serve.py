@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
-from lambdactr.function.item import PlainItem, from_dynamodb, is_salt_key
+from lambdactr.function.item import PlainItem, from_dynamodb, is_hit_key
 
 STARTUP_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 30
@@ -92,7 +92,7 @@ class Serve:
         return items
 
     def hits(self) -> list[PlainItem]:
-        return [from_dynamodb(i) for i in self.raw_items() if not is_salt_key(i["pk"]["S"])]
+        return [from_dynamodb(i) for i in self.raw_items() if is_hit_key(i["pk"]["S"])]
 
     def hits_where(self, **fields: Any) -> list[PlainItem]:
         return [h for h in self.hits() if all(h.get(k) == v for k, v in fields.items())]
