@@ -32,23 +32,18 @@ _FIRST_ASCII = 0x20
 # the width of a capital letter, wider than most.
 _WIDE = 110
 _OTHER = 80
-# Lines and paragraphs cannot be shown on one line; the "C" categories (control, format,
-# surrogate, private use, unassigned) can hide or reorder text, and most are not valid XML.
-_STRIPPED_CATEGORIES = frozenset({"Zl", "Zp"})
 # A label longer than this is never looked at further: only 24 characters are kept anyway.
 _SCAN_LIMIT = 512
 
 
 def badge_label(raw: str) -> str:
     """The label to show: printable, whitespace collapsed, at most MAX_LABEL_CHARS characters."""
+    # Tabs and line breaks become spaces (then collapsed). The "C" categories (control, format,
+    # surrogate, private use, unassigned) can hide or reorder text, and most are not valid XML.
     kept = "".join(
-        char for char in raw[:_SCAN_LIMIT] if not _is_unprintable(unicodedata.category(char))
+        char for char in raw[:_SCAN_LIMIT] if char.isspace() or unicodedata.category(char)[0] != "C"
     )
     return " ".join(kept.split())[:MAX_LABEL_CHARS].strip() or DEFAULT_LABEL
-
-
-def _is_unprintable(category: str) -> bool:
-    return category[0] == "C" or category in _STRIPPED_CATEGORIES
 
 
 def count_text(views: int | None) -> str:
