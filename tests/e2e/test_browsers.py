@@ -18,7 +18,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,8 +26,10 @@ from typing import Any, Literal
 
 import pytest
 
+from lambdactr.function.badge import DEFAULT_LABEL, render_badge
 from lambdactr.function.item import PlainItem
 from lambdactr.snippet import snippet
+from tests.support.badge import read_badge
 from tests.support.serve import Serve, StartServe, run_lambdactr
 
 pytestmark = pytest.mark.browser
@@ -45,12 +47,15 @@ SETTLE_S = 1.0
 class _Pages(ThreadingHTTPServer):
     daemon_threads = True
     pages: dict[str, str]
+    # Every path asked for, query included: a page's script can report back this way.
+    requested: list[str]
 
 
 class _PageHandler(BaseHTTPRequestHandler):
     server: _Pages
 
     def do_GET(self) -> None:
+        self.server.requested.append(self.path)
         html = self.server.pages.get(self.path.partition("?")[0])
         body = html.encode() if html is not None else b"not found"
         self.send_response(200 if html is not None else 404)
@@ -84,6 +89,7 @@ class PageServer:
 def pages() -> Iterator[PageServer]:
     server = _Pages(("127.0.0.1", 0), _PageHandler)
     server.pages = {}
+    server.requested = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -101,10 +107,11 @@ def _executable(browser: Browser) -> str:
     return found
 
 
-def _command(browser: Browser, url: str, profile: Path) -> list[str]:
+def _command(browser: Browser, url: str, profile: Path, user_agent: str | None = None) -> list[str]:
     if browser == "chromium":
         return [
             _executable(browser),
+            *([f"--user-agent={user_agent}"] if user_agent else []),
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
@@ -133,12 +140,20 @@ def _command(browser: Browser, url: str, profile: Path) -> list[str]:
 
 
 def visit(
-    browser: Browser, url: str, serve: Serve, work_dir: Path, expected: int
+    browser: Browser,
+    url: str,
+    serve: Serve,
+    work_dir: Path,
+    expected: int,
+    *,
+    user_agent: str | None = None,
+    and_then: Callable[[], bool] | None = None,
 ) -> list[PlainItem]:
     """Load `url` headless in a fresh profile; return the hits it stored, sorted by kind.
 
-    Waits until `expected` new hits are in the table (or time is up), and a moment longer so
-    that a duplicate would be caught too.
+    Waits until `expected` new hits are in the table and `and_then()` holds (or time is up),
+    and a moment longer so that a duplicate would be caught too. `user_agent` replaces
+    Chromium's own, which names it headless.
     """
     before = {str(h["pk"]) for h in serve.hits()}
     profile = work_dir / f"{browser}-profile-{uuid.uuid4().hex[:8]}"
@@ -146,7 +161,7 @@ def visit(
     log = work_dir / f"{profile.name}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            _command(browser, url, profile),
+            _command(browser, url, profile, user_agent),
             stdout=output,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -158,7 +173,7 @@ def visit(
         hits: list[PlainItem] = []
         while time.monotonic() < deadline:
             hits = [h for h in serve.hits() if h["pk"] not in before]
-            if len(hits) >= expected:
+            if len(hits) >= expected and (and_then is None or and_then()):
                 break
             status = process.poll()
             if status is not None and status != 0:
@@ -243,10 +258,11 @@ def test_same_site_snippet_stores_the_real_path(
 def test_opening_the_demo_page_counts_a_view(
     browser: Browser, shared_serve: Serve, tmp_path: Path
 ) -> None:
-    hits = visit(browser, f"{shared_serve.base_url}/", shared_serve, tmp_path, 2)
+    hits = visit(browser, f"{shared_serve.base_url}/", shared_serve, tmp_path, 3)
     assert [(h["kind"], h["site"], h["path"]) for h in hits] == [
         ("css", "127.0.0.1", "/"),
         ("gif", "127.0.0.1", "/"),
+        ("svg", "127.0.0.1", "/"),
     ]
     assert all(USER_AGENT_MARK[browser] in str(h["ua"]) for h in hits)
 
@@ -306,3 +322,52 @@ def test_views_by_real_browsers_come_out_in_the_report(
     default = report()
     assert default["pageviews"] == 4 - len(headless)
     assert default["filtered"].get("headless", 0) == len(headless)
+
+
+# Chromium's own user agent says HeadlessChrome, which the badge does not count; a person's
+# Chromium says this.
+CHROMIUM_UA = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/142.0.0.0 Safari/537.36"
+)
+
+
+@pytest.mark.parametrize("browser", BROWSERS)
+def test_the_badge_renders_and_counts_one_view_per_load(
+    browser: Browser, shared_serve: Serve, pages: PageServer, tmp_path: Path
+) -> None:
+    path = f"/posts/{uuid.uuid4().hex}/"
+    base = shared_serve.base_url
+    # Once the badge has loaded (or failed to), the page reports its rendered width back.
+    pages.publish(
+        path,
+        f'<img id="badge" src="{base}/c.svg?p={path}" alt="views of this page" height="20"'
+        ' referrerpolicy="no-referrer-when-downgrade">'
+        "<script>"
+        'const badge = document.getElementById("badge");'
+        "const tell = () => {"
+        f' new Image().src = "/rendered?page={path}&width=" + badge.naturalWidth; }};'
+        "if (badge.complete) tell(); else { badge.onload = tell; badge.onerror = tell; }"
+        "</script>",
+    )
+
+    def rendered_widths() -> list[int]:
+        prefix = f"/rendered?page={path}&width="
+        return [int(r[len(prefix) :]) for r in pages.server.requested if r.startswith(prefix)]
+
+    for load in (1, 2):
+        hits = visit(
+            browser,
+            f"http://localhost:{pages.port}{path}",
+            shared_serve,
+            tmp_path,
+            1,
+            user_agent=CHROMIUM_UA if browser == "chromium" else None,
+            and_then=lambda load=load: len(rendered_widths()) >= load,  # type: ignore[misc]
+        )
+        assert [(h["kind"], h["site"], h["path"]) for h in hits] == [("svg", "localhost", path)]
+        assert shared_serve.counter("localhost", path) == load
+        width = rendered_widths()[load - 1]
+        assert width > 0
+        # The image the browser drew is the badge of this count: its width is that badge's.
+        assert width == read_badge(render_badge(DEFAULT_LABEL, load)).width
