@@ -6,7 +6,6 @@ control and format characters, and the whole image stays under 1 KB whatever the
 
 from __future__ import annotations
 
-import math
 import unicodedata
 
 DEFAULT_LABEL = "views"
@@ -64,7 +63,7 @@ def text_width(text: str) -> int:
             tenths += _WIDE
         else:
             tenths += _OTHER
-    return math.ceil(tenths / 10)
+    return -(-tenths // 10)
 
 
 def render_badge(label: str, views: int | None) -> str:
