@@ -304,3 +304,16 @@ def test_the_counter_is_left_alone_when_too_little_time_is_left(
     assert read_badge(response["body"]).count == "\u2013"
     assert store.calls == []
     assert len(counter.items()) == 1
+    # The view that the badge missed is in the log, as for a failed update.
+    (line,) = [line for line in counter.log_lines() if "view counter" in line["message"]]
+    assert "TimeoutError" in line["error"]
+
+
+def test_the_sample_event_counts_and_shows_its_page(
+    counter: Counter, store: RecordingStore, event_named: Any
+) -> None:
+    _, badge = view(counter, event_named("svg"))
+    assert badge.spoken == "views: 1"
+    (hit,) = counter.items()
+    assert (hit["kind"], hit["site"], hit["path"]) == ("svg", SITE, PATH)
+    assert counter.counters() == {(SITE, PATH): 1}

@@ -167,16 +167,7 @@ def _views(
             return None
         site, path = str(outcome.fields.get("site", "")), str(outcome.fields["path"])
         if counts_on_badge(outcome):
-            if not _time_for_one_more_call():
-                return None
-            try:
-                return deps.store.count_view(site, path)
-            except Exception as error:
-                logger.error(
-                    "view counter not updated; the badge is one view behind the stored hits",
-                    extra={"site": site, "path": path, "error": repr(error)},
-                )
-                return None
+            return _add_view(site, path, deps)
         page: tuple[str, str] | None = (site, path)
     elif outcome.reason in _BADGE_READS_WHEN_IGNORED and request is not None:
         page = counted_page(request)
@@ -188,6 +179,20 @@ def _views(
         return deps.store.views(*page)
     except Exception:
         # Nothing is lost: the badge shows a dash this once.
+        return None
+
+
+def _add_view(site: str, path: str, deps: Collaborators) -> int | None:
+    """The page's new count, or None (said in the log: the badge is now one view behind)."""
+    try:
+        if not _time_for_one_more_call():
+            raise TimeoutError("too little of the function's time left for one more call")
+        return deps.store.count_view(site, path)
+    except Exception as error:
+        logger.error(
+            "view counter not updated; the badge is one view behind the stored hits",
+            extra={"site": site, "path": path, "error": repr(error)},
+        )
         return None
 
 
