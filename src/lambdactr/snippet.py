@@ -28,7 +28,7 @@ NOTE = (
 # The `/c.svg` badge: it counts the view like the other tags, and shows the page's count.
 BADGE_ALT = "views of this page"
 BADGE_NOTE = (
-    "<!-- The badge counts the view too: use it instead of the tags above, not beside them.\n"
+    "<!-- The badge counts the view too: use it instead of the CSS or GIF tag, not beside it.\n"
     '     Add the page\'s path from your templates, e.g. src="…/c.svg?p={{ page.url }}", and\n'
     '     ?label= to rename it ("views" by default): without ?p=, Firefox sends only your\n'
     "     origin to a beacon on another site, and every page would show the count of /. -->\n"
