@@ -3,7 +3,8 @@
 1. Cold start: a fresh process that imports the handler and answers its first event, against a
    fresh process that only imports boto3 and creates a DynamoDB client.
 2. Warm cost per hit: the handler in-process with DynamoDB stubbed, against a bare handler that
-   returns the same CSS answer with no Powertools and no processing.
+   returns the same CSS answer with no Powertools and no processing; and a counted `/c.svg`
+   view (hit, counter and badge) beside a `/c.gif` one.
 3. Write cost: the largest item over a hostile corpus (at most 1,024 bytes is one write unit),
    the mean item of realistic traffic (storage), and the log bytes per hit that CloudWatch bills
    at the default WARN level.
@@ -70,12 +71,16 @@ class Results:
     warm_handler_us: float
     warm_floor_us: float
     warm_ratio: float
+    warm_gif_us: float
+    warm_svg_us: float
+    warm_svg_to_gif: float
     largest_item_bytes: int
     hostile_corpus_size: int
     mean_item_bytes: float
     log_bytes_per_hit_emitted: float
     log_bytes_per_hit_billed: float
     cost_per_million: dict[str, float]
+    svg_cost_per_million: dict[str, float]
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -152,6 +157,60 @@ class _StubStore:
     def create_salt(self, day: str, salt: bytes, expires_at: int) -> bytes:
         return salt
 
+    def count_view(self, site: str, path: str) -> int:
+        return 1234
+
+    def views(self, site: str, path: str) -> int:
+        return 1234
+
+
+def _bench_context() -> Any:
+    return type(
+        "Context",
+        (),
+        {
+            "function_name": "bench",
+            "memory_limit_in_mb": 128,
+            "aws_request_id": "r",
+            "invoked_function_arn": "arn:aws:lambda:::function:bench",
+        },
+    )()
+
+
+def warm_by_kind(hits: int) -> tuple[float, float]:
+    """Per-hit handler time in µs of a counted `/c.gif` view and of a counted `/c.svg` view.
+
+    The same page, visitor and headers; the svg view also adds to its counter and draws the
+    badge. Alternating batches, so that noise hits both.
+    """
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    from lambdactr.function import app
+    from lambdactr.function.config import Config
+
+    stub: Any = _StubStore()
+    app.collaborators = app.Collaborators.over(Config(table_name=TABLE), stub)
+    context = _bench_context()
+    gif = load_event("svg")
+    gif["rawPath"] = gif["requestContext"]["http"]["path"] = "/c.gif"
+    svg = load_event("svg")
+    sink = io.StringIO()
+    with redirect_stdout(sink):
+        answers = [app.handler(event, context) for event in (gif, svg)]
+    for response in answers:
+        assert response["statusCode"] == 200
+        assert "X-Lambdactr-Ignored" not in response["headers"]
+    assert "1,234" in answers[1]["body"]
+    samples: dict[str, list[float]] = {"gif": [], "svg": []}
+    for _ in range(5):
+        for name, event in (("gif", gif), ("svg", svg)):
+            started = time.perf_counter()
+            with redirect_stdout(sink):
+                for _ in range(hits):
+                    app.handler(event, context)
+            samples[name].append((time.perf_counter() - started) / hits)
+    return statistics.median(samples["gif"]) * 1e6, statistics.median(samples["svg"]) * 1e6
+
 
 def warm_cost(hits: int) -> tuple[float, float, float, float]:
     """Per-hit handler time and its floor in µs, plus log bytes per hit: emitted and billed."""
@@ -162,16 +221,7 @@ def warm_cost(hits: int) -> tuple[float, float, float, float]:
 
     stub: Any = _StubStore()
     app.collaborators = app.Collaborators.over(Config(table_name=TABLE), stub)
-    context = type(
-        "Context",
-        (),
-        {
-            "function_name": "bench",
-            "memory_limit_in_mb": 128,
-            "aws_request_id": "r",
-            "invoked_function_arn": "arn:aws:lambda:::function:bench",
-        },
-    )()
+    context = _bench_context()
     events = [load_event(name) for name in ("css", "gif", "origin-referer", "prefetch")]
     answer = {
         "statusCode": 200,
@@ -272,10 +322,13 @@ def item_sizes(corpus_size: int) -> tuple[int, float]:
     return largest, statistics.mean(realistic)
 
 
-def cost_per_million(warm_us: float, log_bytes: float, mean_item: float) -> dict[str, float]:
-    # Lambda bills duration in 1 ms steps; a warm hit also waits on one PutItem, which the stub
-    # leaves out, so the duration assumed here is the measured handler time plus 10 ms.
-    billed_ms = max(1.0, float(int(warm_us / 1000 + 10) + 1))
+def cost_per_million(
+    warm_us: float, log_bytes: float, mean_item: float, writes_per_hit: int = 1
+) -> dict[str, float]:
+    # Lambda bills duration in 1 ms steps; a warm hit also waits on its writes (a PutItem, and
+    # for a counted badge view an UpdateItem), which the stub leaves out, so the duration assumed
+    # here is the measured handler time plus 10 ms per write.
+    billed_ms = max(1.0, float(int(warm_us / 1000 + 10 * writes_per_hit) + 1))
     lambda_duration = billed_ms / 1000 * LAMBDA_MEMORY_GB * PRICE_LAMBDA_ARM_GB_SECOND * 1e6
     logs = log_bytes * 1e6 / 1e9 * PRICE_LOGS_INGESTED_GB
     stored_gb = (mean_item + DYNAMODB_ITEM_OVERHEAD_BYTES) * 1e6 / 1e9
@@ -284,7 +337,8 @@ def cost_per_million(warm_us: float, log_bytes: float, mean_item: float) -> dict
         "http_api": PRICE_HTTP_API_PER_MILLION,
         "lambda_requests": PRICE_LAMBDA_REQUESTS_PER_MILLION,
         "lambda_duration": lambda_duration,
-        "dynamodb_writes": PRICE_DYNAMODB_WRITE_UNITS_PER_MILLION,
+        # A counter item is far below 1 KB: its UpdateItem is one more write unit.
+        "dynamodb_writes": PRICE_DYNAMODB_WRITE_UNITS_PER_MILLION * writes_per_hit,
         "cloudwatch_logs": logs,
         "dynamodb_storage_per_month": storage,
         "assumed_billed_ms": billed_ms,
@@ -308,6 +362,7 @@ def main() -> int:
 
     cold_handler, cold_floor = cold_start(args.cold_runs)
     warm_handler, warm_floor, emitted, billed = warm_cost(args.warm_hits)
+    warm_gif, warm_svg = warm_by_kind(args.warm_hits)
     largest, mean_item = item_sizes(args.corpus)
     results = Results(
         cold_handler_ms=round(cold_handler, 1),
@@ -316,6 +371,9 @@ def main() -> int:
         warm_handler_us=round(warm_handler, 1),
         warm_floor_us=round(warm_floor, 3),
         warm_ratio=round(warm_handler / warm_floor, 1),
+        warm_gif_us=round(warm_gif, 1),
+        warm_svg_us=round(warm_svg, 1),
+        warm_svg_to_gif=round(warm_svg / warm_gif, 2),
         largest_item_bytes=largest,
         hostile_corpus_size=args.corpus,
         mean_item_bytes=round(mean_item, 1),
@@ -323,6 +381,10 @@ def main() -> int:
         log_bytes_per_hit_billed=round(billed, 1),
         cost_per_million={
             k: round(v, 4) for k, v in cost_per_million(warm_handler, billed, mean_item).items()
+        },
+        svg_cost_per_million={
+            k: round(v, 4)
+            for k, v in cost_per_million(warm_svg, billed, mean_item, writes_per_hit=2).items()
         },
     )
     cost = results.cost_per_million
@@ -335,6 +397,10 @@ def main() -> int:
         f"ratio {results.warm_ratio:.0f}"
     )
     print(
+        f"warm svg vs gif  svg {warm_svg:7.1f} µs   gif {warm_gif:7.1f} µs   "
+        f"ratio {results.warm_svg_to_gif:.2f} (a counted view: hit, counter, badge)"
+    )
+    print(
         f"write cost       largest item {largest} B over {args.corpus} hostile requests "
         f"(limit 1024: {'one write unit' if largest <= 1024 else 'OVER'}); "
         f"mean realistic item {mean_item:.0f} B"
@@ -344,6 +410,11 @@ def main() -> int:
         f"cost per 1M hits ${cost['total']:.3f} (floor ${cost['floor']:.3f}, "
         f"ratio {cost['ratio_to_floor']:.3f}; Lambda billed {cost['assumed_billed_ms']:.0f} ms "
         f"assumed); keeping them costs ${cost['dynamodb_storage_per_month']:.3f} a month with PITR"
+    )
+    svg_cost = results.svg_cost_per_million
+    print(
+        f"cost per 1M svg  ${svg_cost['total']:.3f} (gif ${cost['total']:.3f}: one more write "
+        f"unit per counted view; Lambda billed {svg_cost['assumed_billed_ms']:.0f} ms assumed)"
     )
     if args.json:
         args.json.write_text(json.dumps(asdict(results), indent=2) + "\n")

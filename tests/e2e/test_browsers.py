@@ -18,7 +18,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,8 +27,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from lambdactr.function.badge import DEFAULT_LABEL, render_badge
 from lambdactr.function.item import PlainItem
 from lambdactr.snippet import snippet
+from tests.support.badge import read_badge
 from tests.support.serve import Serve, StartServe, run_lambdactr
 
 pytestmark = pytest.mark.browser
@@ -52,12 +54,15 @@ class _Pages(ThreadingHTTPServer):
     daemon_threads = True
     pages: dict[str, str]
     loaded: set[str]
+    # Every path asked for, query included: a page's script can report back this way.
+    requested: list[str]
 
 
 class _PageHandler(BaseHTTPRequestHandler):
     server: _Pages
 
     def do_GET(self) -> None:
+        self.server.requested.append(self.path)
         path, _, query = self.path.partition("?")
         if query == LOADED_QUERY:
             self.server.loaded.add(path)
@@ -102,6 +107,7 @@ def pages() -> Iterator[PageServer]:
     server = _Pages(("127.0.0.1", 0), _PageHandler)
     server.pages = {}
     server.loaded = set()
+    server.requested = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -119,10 +125,11 @@ def _executable(browser: Browser) -> str:
     return found
 
 
-def _command(browser: Browser, url: str, profile: Path) -> list[str]:
+def _command(browser: Browser, url: str, profile: Path, user_agent: str | None = None) -> list[str]:
     if browser == "chromium":
         return [
             _executable(browser),
+            *([f"--user-agent={user_agent}"] if user_agent else []),
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
@@ -151,13 +158,22 @@ def _command(browser: Browser, url: str, profile: Path) -> list[str]:
 
 
 def visit(
-    browser: Browser, url: str, pages: PageServer, serve: Serve, work_dir: Path, expected: int
+    browser: Browser,
+    url: str,
+    pages: PageServer,
+    serve: Serve,
+    work_dir: Path,
+    expected: int,
+    *,
+    user_agent: str | None = None,
+    and_then: Callable[[], bool] | None = None,
 ) -> list[PlainItem]:
     """Load `url` (a page of `pages`) headless in a fresh profile; return the hits it stored,
     sorted by kind.
 
     Waits until the page has loaded (so every beacon request it makes has been answered, and a
-    duplicate would be in the table too) and at least `expected` new hits are in, or time is up.
+    duplicate would be in the table too), at least `expected` new hits are in and `and_then()`
+    holds, or time is up. `user_agent` replaces Chromium's own, which names it headless.
     """
     before = {str(h["pk"]) for h in serve.hits()}
     profile = work_dir / f"{browser}-profile-{uuid.uuid4().hex[:8]}"
@@ -165,7 +181,7 @@ def visit(
     log = work_dir / f"{profile.name}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            _command(browser, url, profile),
+            _command(browser, url, profile, user_agent),
             stdout=output,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -183,7 +199,7 @@ def visit(
                 pytest.fail(f"{browser} exited with {status}:\n{log.read_text()}")
             loaded = pages.has_loaded(page) or status == 0
             hits = [h for h in serve.hits() if h["pk"] not in before]
-            if loaded and len(hits) >= expected:
+            if loaded and len(hits) >= expected and (and_then is None or and_then()):
                 break
             time.sleep(POLL_S)
         else:
@@ -270,10 +286,11 @@ def test_opening_the_demo_page_counts_a_view(
     # the test knows when the demo page has finished loading. Its beacons see the same Referer.
     path = f"/demo/{uuid.uuid4().hex}/"
     pages.publish(path, "", f'<iframe src="{shared_serve.base_url}/"></iframe>')
-    hits = visit(browser, f"http://localhost:{pages.port}{path}", pages, shared_serve, tmp_path, 2)
+    hits = visit(browser, f"http://localhost:{pages.port}{path}", pages, shared_serve, tmp_path, 3)
     assert [(h["kind"], h["site"], h["path"]) for h in hits] == [
         ("css", "127.0.0.1", "/"),
         ("gif", "127.0.0.1", "/"),
+        ("svg", "127.0.0.1", "/"),
     ]
     assert all(USER_AGENT_MARK[browser] in str(h["ua"]) for h in hits)
 
@@ -333,3 +350,53 @@ def test_views_by_real_browsers_come_out_in_the_report(
     default = report()
     assert default["pageviews"] == 4 - len(headless)
     assert default["filtered"].get("headless", 0) == len(headless)
+
+
+# Chromium's own user agent says HeadlessChrome, which the badge does not count; a person's
+# Chromium says this.
+CHROMIUM_UA = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/142.0.0.0 Safari/537.36"
+)
+
+
+@pytest.mark.parametrize("browser", BROWSERS)
+def test_the_badge_renders_and_counts_one_view_per_load(
+    browser: Browser, shared_serve: Serve, pages: PageServer, tmp_path: Path
+) -> None:
+    path = f"/posts/{uuid.uuid4().hex}/"
+    base = shared_serve.base_url
+    # Once the badge has loaded (or failed to), the page reports its rendered width back.
+    pages.publish(
+        path,
+        f'<img id="badge" src="{base}/c.svg?p={path}" alt="views of this page" height="20"'
+        ' referrerpolicy="no-referrer-when-downgrade">'
+        "<script>"
+        'const badge = document.getElementById("badge");'
+        "const tell = () => {"
+        f' new Image().src = "/rendered?page={path}&width=" + badge.naturalWidth; }};'
+        "if (badge.complete) tell(); else { badge.onload = tell; badge.onerror = tell; }"
+        "</script>",
+    )
+
+    def rendered_widths() -> list[int]:
+        prefix = f"/rendered?page={path}&width="
+        return [int(r[len(prefix) :]) for r in pages.server.requested if r.startswith(prefix)]
+
+    for load in (1, 2):
+        hits = visit(
+            browser,
+            f"http://localhost:{pages.port}{path}",
+            pages,
+            shared_serve,
+            tmp_path,
+            1,
+            user_agent=CHROMIUM_UA if browser == "chromium" else None,
+            and_then=lambda load=load: len(rendered_widths()) >= load,  # type: ignore[misc]
+        )
+        assert [(h["kind"], h["site"], h["path"]) for h in hits] == [("svg", "localhost", path)]
+        assert shared_serve.counter("localhost", path) == load
+        width = rendered_widths()[load - 1]
+        assert width > 0
+        # The image the browser drew is the badge of this count: its width is that badge's.
+        assert width == read_badge(render_badge(DEFAULT_LABEL, load)).width

@@ -109,7 +109,9 @@ class _TagFinder(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
-def test_demo_page_embeds_both_beacons_with_the_referrer_policy(shared_serve: Serve) -> None:
+def test_demo_page_embeds_both_beacons_and_the_badge_with_the_referrer_policy(
+    shared_serve: Serve,
+) -> None:
     answer = shared_serve.get("/")
 
     assert answer.status == 200
@@ -119,7 +121,10 @@ def test_demo_page_embeds_both_beacons_with_the_referrer_policy(shared_serve: Se
     links = [a for t, a in finder.tags if t == "link" and a.get("rel") == "stylesheet"]
     images = [a for t, a in finder.tags if t == "img"]
     assert [a["href"] for a in links] == [f"{shared_serve.base_url}/c.css"]
-    assert [a["src"] for a in images] == [f"{shared_serve.base_url}/c.gif"]
+    assert sorted(str(a["src"]) for a in images) == [
+        f"{shared_serve.base_url}/c.gif",
+        f"{shared_serve.base_url}/c.svg",
+    ]
     assert links[0]["media"] == "none"
     for attributes in (*links, *images):
         assert attributes["referrerpolicy"] == "no-referrer-when-downgrade"
@@ -145,6 +150,7 @@ def test_banner_prints_beacons_snippet_and_report_command(shared_serve: Serve) -
     base = shared_serve.base_url
     assert f"CSS beacon  {base}/c.css" in out
     assert f"GIF beacon  {base}/c.gif" in out
+    assert f"SVG badge   {base}/c.svg" in out
     assert f'<link rel="stylesheet" href="{base}/c.css" media="none"' in out
     assert f'<img src="{base}/c.gif"' in out
     assert f"lambdactr report --table lambdactr-hits --endpoint-url {shared_serve.endpoint}" in out

@@ -26,8 +26,9 @@ from moto import mock_aws
 
 from lambdactr.function.beacon import CONTENT_TYPES, TRANSPARENT_GIF
 from lambdactr.function.hit import KEPT_HEADERS, NEVER_STORED_HEADERS
-from lambdactr.function.item import MAX_ITEM_BYTES, from_dynamodb, is_salt_key, item_size
+from lambdactr.function.item import MAX_ITEM_BYTES, from_dynamodb, is_hit_key, item_size
 from lambdactr.function.store import Store, make_client
+from tests.support.badge import read_badge
 from tests.support.function import Wire, handler_log_into, invoke
 from tests.support.tables import create_hits_table
 
@@ -35,7 +36,7 @@ TABLE = "lambdactr-hostile-hits"
 # Enough to meet every shape below in each run while the suite stays quick; raise it to hunt.
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "200"))
 READ_HEADERS = (*KEPT_HEADERS, "user-agent", "accept-language", "referer")
-BEACON_PATHS = {"/c.css": "css", "/c.gif": "gif"}
+BEACON_PATHS = {"/c.css": "css", "/c.gif": "gif", "/c.svg": "svg"}
 
 # Any code point, lone surrogates and control characters included: what JSON can carry.
 any_char = st.characters(exclude_categories=())
@@ -116,7 +117,9 @@ query = st.one_of(
         lambda pairs: "&".join(f"{k}={v}" for k, v in pairs),
         st.lists(
             st.tuples(
-                st.one_of(st.sampled_from(["p", "r", "t", "utm_source", "P", "p%00"]), any_text),
+                st.one_of(
+                    st.sampled_from(["p", "r", "t", "label", "utm_source", "P", "p%00"]), any_text
+                ),
                 st.one_of(page, any_text),
             ),
             max_size=8,
@@ -224,9 +227,7 @@ class Table:
 
     def take_hits(self) -> list[dict[str, Any]]:
         """The hits stored since the last call, removed so that each example starts empty."""
-        raw = [
-            i for i in self.client.scan(TableName=TABLE)["Items"] if not is_salt_key(i["pk"]["S"])
-        ]
+        raw = [i for i in self.client.scan(TableName=TABLE)["Items"] if is_hit_key(i["pk"]["S"])]
         for item in raw:
             self.client.delete_item(TableName=TABLE, Key={"pk": item["pk"]})
         return raw
@@ -261,6 +262,10 @@ def assert_beacon_or_not_found(request: Request, response: dict[str, Any]) -> No
         assert base64.b64decode(response["body"]) == TRANSPARENT_GIF
     if content_type == CONTENT_TYPES["css"]:
         assert response["body"] == ""
+    if content_type == CONTENT_TYPES["svg"] and http["method"] == "GET":
+        # Whatever the label and page, the badge is well-formed and small.
+        assert len(response["body"].encode()) < 1024
+        read_badge(response["body"])
 
 
 def test_any_request_gets_the_beacon_or_a_404_and_stores_nothing_it_must_not(

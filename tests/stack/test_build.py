@@ -17,7 +17,7 @@ import boto3
 import pytest
 from packaging.tags import Tag, cpython_tags, parse_tag
 
-from lambdactr.function.item import from_dynamodb, is_salt_key
+from lambdactr.function.item import from_dynamodb, is_hit_key
 from tests.support.paths import EVENTS_DIR
 from tests.support.stack import (
     FUNCTION_ID,
@@ -233,7 +233,7 @@ def test_the_templates_handler_serves_a_beacon_and_stores_the_hit_from_the_built
     assert "X-Lambdactr-Ignored" not in response["headers"]
 
     scanned = client.scan(TableName=table_name)["Items"]
-    hits = [from_dynamodb(item) for item in scanned if not is_salt_key(item["pk"]["S"])]
+    hits = [from_dynamodb(item) for item in scanned if is_hit_key(item["pk"]["S"])]
     assert len(hits) == 1
     (hit,) = hits
     assert (hit["kind"], hit["site"], hit["path"]) == (

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from lambdactr.function.config import Config
-from lambdactr.function.item import SALT_KEY_PREFIX, salt_key
-from lambdactr.function.store import CLIENT_CONFIG
+from lambdactr.function.item import COUNTER_KEY_PREFIX, SALT_KEY_PREFIX, counter_key, salt_key
+from lambdactr.function.store import CLIENT_CONFIG, WORST_CALL_SECONDS
 from lambdactr.snippet import snippet
 from tests.support.paths import ROOT, TEMPLATE
 from tests.support.stack import (
@@ -94,6 +94,7 @@ def test_the_function_may_store_hits_keep_the_salt_and_log_nothing_more(
     assert actions == {
         "dynamodb:PutItem",
         "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
     }
@@ -112,7 +113,11 @@ def test_salt_reads_are_limited_to_salt_keys(transformed: dict[str, Any]) -> Non
     ]
     assert all(as_list(statement["Resource"]) == [table_arn] for statement in dynamodb)
 
-    readers = [s for s in dynamodb if "dynamodb:GetItem" in as_list(s["Action"])]
+    readers = [
+        s
+        for s in dynamodb
+        if "dynamodb:GetItem" in as_list(s["Action"]) and "dynamodb:PutItem" in as_list(s["Action"])
+    ]
     assert readers, "the salt must be readable"
     for statement in readers:
         assert sorted(as_list(statement["Action"])) == ["dynamodb:GetItem", "dynamodb:PutItem"]
@@ -126,6 +131,32 @@ def test_salt_reads_are_limited_to_salt_keys(transformed: dict[str, Any]) -> Non
     pattern = readers[0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"][0]
     assert fnmatch(salt_key("2026-11-23"), pattern)
     assert not fnmatch("3f2a9c0d1b4e5f60718293a4b5c6d7e8", pattern)
+
+
+def test_badge_counters_are_the_only_items_the_function_may_update(
+    transformed: dict[str, Any],
+) -> None:
+    dynamodb = [
+        statement
+        for statement in role_statements(transformed)
+        if any(action.startswith("dynamodb:") for action in as_list(statement["Action"]))
+    ]
+    updaters = [s for s in dynamodb if "dynamodb:UpdateItem" in as_list(s["Action"])]
+    assert len(updaters) == 1
+    (statement,) = updaters
+    assert sorted(as_list(statement["Action"])) == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    assert as_list(statement["Resource"]) == [{"Fn::GetAtt": ["HitsTable", "Arn"]}]
+    assert statement["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{COUNTER_KEY_PREFIX}*"]}
+    }
+    # Reading is allowed only under a key condition too: no statement reads hits.
+    assert all("Condition" in s for s in dynamodb if "dynamodb:GetItem" in as_list(s["Action"]))
+    # The pattern is the item contract's: counter keys, and neither hits nor salts.
+    pattern = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"][0]
+    assert fnmatch(counter_key("blog.example.org", "/posts/hello/"), pattern)
+    assert fnmatch(counter_key("", "/"), pattern)
+    assert not fnmatch("3f2a9c0d1b4e5f60718293a4b5c6d7e8", pattern)
+    assert not fnmatch(salt_key("2026-11-23"), pattern)
 
 
 def test_the_function_logs_to_its_own_group_with_retention_at_warn(
@@ -173,7 +204,7 @@ def test_the_stage_throttles_with_both_limits(
     assert (defaults["ThrottleRateLimit"], defaults["ThrottleBurstLimit"]) == ("50", "100")
 
 
-def test_only_the_four_beacon_routes_and_no_cors(transformed: dict[str, Any]) -> None:
+def test_only_the_beacon_and_badge_routes_and_no_cors(transformed: dict[str, Any]) -> None:
     apis = resources_of_type(transformed, "AWS::ApiGatewayV2::Api")
     assert list(apis) == ["BeaconApi"]
     properties = apis["BeaconApi"]["Properties"]
@@ -184,6 +215,8 @@ def test_only_the_four_beacon_routes_and_no_cors(transformed: dict[str, Any]) ->
         ("/c.css", "head"),
         ("/c.gif", "get"),
         ("/c.gif", "head"),
+        ("/c.svg", "get"),
+        ("/c.svg", "head"),
     }
     assert "CorsConfiguration" not in properties
     assert "x-amazon-apigateway-cors" not in body
@@ -248,6 +281,9 @@ def test_the_timeout_outlasts_every_dynamodb_call_of_a_hit(transformed: dict[str
     per_call = attempts * (connect + read) + (attempts - 1) * RETRY_BACKOFF_SECONDS
     timeout = the_function(transformed)["Timeout"]
     assert DYNAMODB_CALLS_PER_HIT * per_call <= timeout < HTTP_API_INTEGRATION_TIMEOUT_SECONDS
+    # A badge's counter call is a fifth, made only while this much time is left: the handler
+    # must reckon with the same worst case.
+    assert per_call == WORST_CALL_SECONDS
 
 
 def test_the_environment_comes_from_the_parameters_and_parses(
@@ -290,10 +326,11 @@ def test_the_outputs_give_the_urls_the_table_and_a_snippet_to_paste(
     transformed: dict[str, Any],
 ) -> None:
     outputs = transformed["Outputs"]
-    assert {"CssBeaconUrl", "GifBeaconUrl", "TableName", "Snippet"} <= set(outputs)
+    assert {"CssBeaconUrl", "GifBeaconUrl", "SvgBadgeUrl", "TableName", "Snippet"} <= set(outputs)
     assert outputs["TableName"]["Value"] == {"Ref": "HitsTable"}
     assert _base_url(outputs["CssBeaconUrl"])[0] == "${Base}/c.css"
     assert _base_url(outputs["GifBeaconUrl"])[0] == "${Base}/c.gif"
+    assert _base_url(outputs["SvgBadgeUrl"])[0] == "${Base}/c.svg"
 
     text, _ = _base_url(outputs["Snippet"])
     pasted = text.replace("${Base}", "https://stats.example.org")

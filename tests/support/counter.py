@@ -7,7 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambdactr.function.item import PlainItem, from_dynamodb, is_salt_key
+from lambdactr.function.item import (
+    PlainItem,
+    from_dynamodb,
+    is_counter_key,
+    is_hit_key,
+    is_salt_key,
+)
 from tests.support.function import json_lines
 
 TABLE = "lambdactr-test-hits"
@@ -31,7 +37,16 @@ class Counter:
 
     def items(self) -> list[PlainItem]:
         scanned = self.client.scan(TableName=TABLE)["Items"]
-        return [from_dynamodb(i) for i in scanned if not is_salt_key(i["pk"]["S"])]
+        return [from_dynamodb(i) for i in scanned if is_hit_key(i["pk"]["S"])]
+
+    def counters(self) -> dict[tuple[str, str], int]:
+        """Every badge counter, by (site, path)."""
+        scanned = self.client.scan(TableName=TABLE)["Items"]
+        return {
+            (i.get("site", {}).get("S", ""), i["path"]["S"]): int(i["n"]["N"])
+            for i in scanned
+            if is_counter_key(i["pk"]["S"])
+        }
 
     def salt_items(self) -> list[dict[str, Any]]:
         scanned = self.client.scan(TableName=TABLE)["Items"]

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
-from lambdactr.function.item import PlainItem, from_dynamodb, is_salt_key
+from lambdactr.function.item import PlainItem, from_dynamodb, is_hit_key
 from lambdactr.function.store import Store, make_client
 from tests.support.function import Wire, invoke
 from tests.support.tables import create_hits_table
@@ -97,7 +97,7 @@ class MotoDynamoDB:
         items: list[dict[str, Any]] = []
         for page in client.get_paginator("scan").paginate(TableName=table):
             items.extend(page["Items"])
-        return [from_dynamodb(i) for i in items if not is_salt_key(i["pk"]["S"])]
+        return [from_dynamodb(i) for i in items if is_hit_key(i["pk"]["S"])]
 
 
 @dataclass

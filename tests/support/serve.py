@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
-from lambdactr.function.item import PlainItem, from_dynamodb, is_salt_key
+from lambdactr.function.item import PlainItem, counter_key, from_dynamodb, is_hit_key
 from tests.support.hits import CHROME
 
 STARTUP_TIMEOUT_S = 60
@@ -114,7 +114,14 @@ class Serve:
         return items
 
     def hits(self) -> list[PlainItem]:
-        return [from_dynamodb(i) for i in self.raw_items() if not is_salt_key(i["pk"]["S"])]
+        return [from_dynamodb(i) for i in self.raw_items() if is_hit_key(i["pk"]["S"])]
+
+    def counter(self, site: str, path: str) -> int:
+        """The page's badge count in the table: 0 for a page never counted."""
+        answer = self.client.get_item(
+            TableName=self.table, Key={"pk": {"S": counter_key(site, path)}}, ConsistentRead=True
+        )
+        return int(answer["Item"]["n"]["N"]) if "Item" in answer else 0
 
     def hits_where(self, **fields: Any) -> list[PlainItem]:
         return [h for h in self.hits() if all(h.get(k) == v for k, v in fields.items())]

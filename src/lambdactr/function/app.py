@@ -1,4 +1,4 @@
-"""The Lambda handler: route the request, count the hit, always answer with the beacon."""
+"""The Lambda handler: route the request, count the hit, always answer with the beacon or badge."""
 
 from __future__ import annotations
 
@@ -15,11 +15,22 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from . import beacon
+from .badge import DEFAULT_LABEL, badge_label, render_badge
 from .config import Config
-from .hit import BeaconKind, BeaconRequest, Hit, Ignored, hit_from_request
+from .hit import (
+    BeaconKind,
+    BeaconRequest,
+    Hit,
+    Ignored,
+    IgnoreReason,
+    beacon_params,
+    counted_page,
+    counts_on_badge,
+    hit_from_request,
+)
 from .item import PlainItem, fit
 from .privacy import SaltKeeper, SaltStore, visitor_id
-from .store import Store, make_client
+from .store import WORST_CALL_SECONDS, Store, make_client
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -73,6 +84,8 @@ collaborators = Collaborators.from_environment()
 # A timeEpoch outside these bounds is not from API Gateway; the clock is used instead.
 _EARLIEST_MS = 1_500_000_000_000
 _LATEST_MS = 4_000_000_000_000
+# A request not counted for these reasons still names a page, whose badge shows its count.
+_BADGE_READS_WHEN_IGNORED: frozenset[IgnoreReason] = frozenset({"dnt", "gpc", "host"})
 
 
 # Powertools reads a route as a regular expression: unescaped, the dot would also match /c-css.
@@ -86,6 +99,11 @@ def gif_beacon() -> Response[Any]:
     return _count("gif")
 
 
+@resolver.route(r"/c\.svg", method=["GET", "HEAD"])
+def svg_badge() -> Response[Any]:
+    return _count("svg")
+
+
 @resolver.not_found
 def unknown_route(_: Exception) -> Response[Any]:
     return beacon.not_found()
@@ -94,6 +112,7 @@ def unknown_route(_: Exception) -> Response[Any]:
 def _count(kind: BeaconKind) -> Response[Any]:
     head = resolver.current_event.request_context.http.method == "HEAD"
     deps = collaborators
+    request: BeaconRequest | None = None
     try:
         request = _beacon_request(kind, resolver.current_event.raw_event)
         outcome = hit_from_request(request, deps.config)
@@ -104,9 +123,87 @@ def _count(kind: BeaconKind) -> Response[Any]:
     if isinstance(outcome, Ignored):
         metrics.add_metric(name="Ignored", unit=MetricUnit.Count, value=1)
         metrics.add_metadata(key="reason", value=outcome.reason)
+        if kind == "svg":
+            return _badge(request, outcome, stored=False, deps=deps, head=head)
         return beacon.beacon(kind, head=head, ignored=outcome.reason)
-    _save(outcome, deps)
+    stored = _save(outcome, deps)
+    if kind == "svg":
+        return _badge(request, outcome, stored=stored, deps=deps, head=head)
     return beacon.beacon(kind, head=head)
+
+
+def _badge(
+    request: BeaconRequest | None,
+    outcome: Hit | Ignored,
+    *,
+    stored: bool,
+    deps: Collaborators,
+    head: bool,
+) -> Response[str]:
+    ignored = outcome.reason if isinstance(outcome, Ignored) else None
+    if head:
+        # A HEAD answer has no body to show a count in, so the counter is not even read.
+        return beacon.badge("", head=True, ignored=ignored)
+    try:
+        label = badge_label(beacon_params(request.raw_query).get("label", "")) if request else ""
+        svg = render_badge(label or DEFAULT_LABEL, _views(request, outcome, stored, deps))
+    except Exception:
+        logger.exception("could not draw the badge")
+        svg = render_badge(DEFAULT_LABEL, None)
+    return beacon.badge(svg, head=False, ignored=ignored)
+
+
+def _views(
+    request: BeaconRequest | None, outcome: Hit | Ignored, stored: bool, deps: Collaborators
+) -> int | None:
+    """The count the badge shows, the view just made included; None when it cannot be known.
+
+    Only a stored, non-speculative hit by what may be a browser moves the counter. A hit that
+    could not be stored moves nothing: replay restores the hit, never the count, so the badge
+    stays behind the report by that many views.
+    """
+    if isinstance(outcome, Hit):
+        if not stored:
+            return None
+        site, path = str(outcome.fields.get("site", "")), str(outcome.fields["path"])
+        if counts_on_badge(outcome):
+            return _add_view(site, path, deps)
+        page: tuple[str, str] | None = (site, path)
+    elif outcome.reason in _BADGE_READS_WHEN_IGNORED and request is not None:
+        page = counted_page(request)
+    else:
+        page = None
+    if page is None or not _time_for_one_more_call():
+        return None
+    try:
+        return deps.store.views(*page)
+    except Exception:
+        # Nothing is lost: the badge shows a dash this once.
+        return None
+
+
+def _add_view(site: str, path: str, deps: Collaborators) -> int | None:
+    """The page's new count, or None (said in the log: the badge is now one view behind)."""
+    try:
+        if not _time_for_one_more_call():
+            raise TimeoutError("too little of the function's time left for one more call")
+        return deps.store.count_view(site, path)
+    except Exception as error:
+        logger.error(
+            "view counter not updated; the badge is one view behind the stored hits",
+            extra={"site": site, "path": path, "error": repr(error)},
+        )
+        return None
+
+
+def _time_for_one_more_call() -> bool:
+    """Whether one more DynamoDB call, however slow, still ends before the function's timeout.
+
+    The template's timeout covers the four calls a hit may make (salt and PutItem); a badge's
+    fifth is made only when there is time left for it, so the answer is never a timeout.
+    """
+    remaining_ms = getattr(resolver.lambda_context, "get_remaining_time_in_millis", None)
+    return remaining_ms is None or remaining_ms() >= WORST_CALL_SECONDS * 1000
 
 
 def _beacon_request(kind: BeaconKind, event: dict[str, Any]) -> BeaconRequest:
@@ -126,7 +223,8 @@ def _beacon_request(kind: BeaconKind, event: dict[str, Any]) -> BeaconRequest:
     )
 
 
-def _save(hit: Hit, deps: Collaborators) -> None:
+def _save(hit: Hit, deps: Collaborators) -> bool:
+    """Store the hit; False (with the hit logged whole for replay) when DynamoDB refused it."""
     item: PlainItem = {"pk": secrets.token_hex(16), **hit.fields}
     salt = deps.salts.salt_for(str(hit.fields["day"]))
     if salt is None:
@@ -144,8 +242,9 @@ def _save(hit: Hit, deps: Collaborators) -> None:
         # the default WARN, which is what keeps the per-hit Hit and Ignored metrics free. This
         # one must always reach CloudWatch, so its metric line says it is an error.
         metrics.add_metadata(key="level", value="ERROR")
-        return
+        return False
     metrics.add_metric(name="Hit", unit=MetricUnit.Count, value=1)
+    return True
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,4 +1,5 @@
-"""What the browser gets back: an empty stylesheet or a transparent pixel that is never cached."""
+"""What the browser gets back: an empty stylesheet, a transparent pixel or the view-count badge,
+never cached."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ TRANSPARENT_GIF = bytes.fromhex(
 CONTENT_TYPES: dict[BeaconKind, str] = {
     "css": "text/css; charset=utf-8",
     "gif": "image/gif",
+    "svg": "image/svg+xml",
 }
 IGNORED_HEADER = "X-Lambdactr-Ignored"
+# The badge opened on its own, as a document, may run nothing and load nothing.
+BADGE_CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 # Every view must reach the counter, so nothing may be cached, and a fresh ETag on every answer
 # means a conditional request can never be answered with 304 by anything in between.
@@ -33,12 +37,32 @@ _NO_CACHE_HEADERS = {
 def beacon(
     kind: BeaconKind, *, head: bool, ignored: IgnoreReason | None = None
 ) -> Response[bytes | str]:
+    body: bytes | str = TRANSPARENT_GIF if kind == "gif" and not head else ""
+    return Response(
+        status_code=200,
+        content_type=CONTENT_TYPES[kind],
+        body=body,
+        headers=_fresh_headers(ignored),
+    )
+
+
+def badge(svg: str, *, head: bool, ignored: IgnoreReason | None = None) -> Response[str]:
+    headers = _fresh_headers(ignored)
+    headers["Content-Security-Policy"] = BADGE_CSP
+    return Response(
+        status_code=200,
+        content_type=CONTENT_TYPES["svg"],
+        body="" if head else svg,
+        headers=headers,
+    )
+
+
+def _fresh_headers(ignored: IgnoreReason | None) -> dict[str, str]:
     headers = dict(_NO_CACHE_HEADERS)
     headers["ETag"] = f'"{secrets.token_hex(16)}"'
     if ignored:
         headers[IGNORED_HEADER] = ignored
-    body: bytes | str = TRANSPARENT_GIF if kind == "gif" and not head else ""
-    return Response(status_code=200, content_type=CONTENT_TYPES[kind], body=body, headers=headers)
+    return headers
 
 
 def not_found() -> Response[str]:

@@ -15,13 +15,14 @@ from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 import iptocc
 
+from .bots import light_bot_reason
 from .config import Config
 from .days import utc_day
 from .hosts import host_allowed, normalize_host
 from .item import FIELD_MAX_BYTES, HEADER_VALUE_MAX_BYTES, PlainItem
 from .sanitize import clean
 
-BeaconKind = Literal["css", "gif"]
+BeaconKind = Literal["css", "gif", "svg"]
 # Why a request is answered but not counted; the answer says so in X-Lambdactr-Ignored.
 IgnoreReason = Literal["head", "dnt", "gpc", "no-page", "host", "error"]
 
@@ -55,7 +56,8 @@ NEVER_STORED_HEADERS = (
     "cf-connecting-ip",
 )
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
-BEACON_PARAMS = frozenset({"p", "r", "t"})
+# `label` is read by the `/c.svg` badge only.
+BEACON_PARAMS = frozenset({"p", "r", "t", "label"})
 
 SECONDS_PER_DAY = 86_400
 # A query string longer than any real beacon URL is read only this far.
@@ -144,8 +146,24 @@ def hit_from_request(request: BeaconRequest, config: Config) -> Hit | Ignored:
     return Hit(fields=fields, visitor_key=visitor_key)
 
 
+def counts_on_badge(hit: Hit) -> bool:
+    """Whether this stored hit moves its page's badge counter: a view, by what may be a person.
+
+    Prefetches are not (yet) views, and obvious bots must not inflate a public number; both are
+    still stored, so the report sees them.
+    """
+    return not hit.fields.get("spec") and light_bot_reason(str(hit.fields.get("ua", ""))) is None
+
+
+def counted_page(request: BeaconRequest) -> tuple[str, str] | None:
+    """The (site, path) a view by this request is counted under, found as for a hit."""
+    params = beacon_params(request.raw_query)
+    page = resolve_page(params.get("p", ""), request.headers.get("referer", ""))
+    return None if page is None else (page.site, page.path)
+
+
 def beacon_params(raw_query: str) -> dict[str, str]:
-    """The first value of each of p, r and t; the rest of the query is never decoded."""
+    """The first value of each of p, r, t and label; the rest of the query is never decoded."""
     params: dict[str, str] = {}
     for pair in raw_query[:_QUERY_SCAN_LIMIT].split("&"):
         name, _, value = pair.partition("=")

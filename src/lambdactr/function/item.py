@@ -6,6 +6,7 @@ so the contract lives in one place; the README's "What is stored" section descri
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
@@ -15,6 +16,10 @@ PlainItem: TypeAlias = dict[str, PlainValue]
 # DynamoDB bills a write per started KB of item size, so 1,024 bytes is one write request unit.
 MAX_ITEM_BYTES = 1024
 SALT_KEY_PREFIX = "salt#"
+# A page's view counter for the `/c.svg` badge: `n#` and a hash of its site and path, with the
+# count in `n` and the site and path as attributes. Only `/c.svg` views move it.
+COUNTER_KEY_PREFIX = "n#"
+_COUNTER_HASH_HEX_CHARS = 32
 
 # Per-field ceilings in UTF-8 bytes, applied when a hit is built. Together they can still exceed
 # MAX_ITEM_BYTES for hostile input, which `fit` then trims in TRIM_ORDER.
@@ -43,6 +48,21 @@ def is_salt_key(pk: str) -> bool:
 
 def salt_key(day: str) -> str:
     return f"{SALT_KEY_PREFIX}{day}"
+
+
+def is_counter_key(pk: str) -> bool:
+    return pk.startswith(COUNTER_KEY_PREFIX)
+
+
+def counter_key(site: str, path: str) -> str:
+    """The key of the (site, path) counter. Neither part can hold a newline (see `clean`)."""
+    digest = hashlib.sha256(f"{site}\n{path}".encode()).hexdigest()
+    return f"{COUNTER_KEY_PREFIX}{digest[:_COUNTER_HASH_HEX_CHARS]}"
+
+
+def is_hit_key(pk: str) -> bool:
+    """False for the reserved keys (salts, counters) that share the table with the hits."""
+    return not (is_salt_key(pk) or is_counter_key(pk))
 
 
 def item_size(item: Mapping[str, PlainValue]) -> int:

@@ -140,6 +140,7 @@ def _print_banner(
         f"lambdactr serve: the beacon Lambda on {base_url}/ (open it to count a view)",
         f"  CSS beacon  {base_url}/c.css",
         f"  GIF beacon  {base_url}/c.gif",
+        f"  SVG badge   {base_url}/c.svg",
         f"  DynamoDB    {database.endpoint} table {database.table}: {where}",
         "",
         "Paste into your pages:",

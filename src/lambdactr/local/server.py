@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 
 from ..function.beacon import IGNORED_HEADER
-from ..snippet import snippet
+from ..snippet import badge_snippet, snippet
 from .event import (
     Handler,
     HttpAnswer,
@@ -192,8 +192,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
 
 def demo_page(base_url: str, report_command: str) -> str:
-    """A page that embeds both beacons, so opening it counts a view (one hit per beacon)."""
+    """A page that embeds both beacons and the badge, so opening it counts a view with each."""
     tags = snippet(base_url)
+    badge = badge_snippet(base_url)
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -209,9 +210,13 @@ pre {{ padding: .75rem; overflow-x: auto; }}
 </head>
 <body>
 <h1>lambdactr is counting</h1>
-<p>This page embeds both beacons, so each time it loads the local table gains two hits:
-one from the stylesheet, one from the image. These are the tags, ready to paste:</p>
+<p>This page embeds both beacons and the view-count badge, so each time it loads the local
+table gains three hits: one from the stylesheet, one from the image, one from the badge. A real
+page needs only one of them. These are the tags, ready to paste:</p>
 <pre>{escape(tags)}</pre>
+<p>The badge counts this page's views and shows the total; obvious bots see it unchanged:
+{badge.strip()}</p>
+<pre>{escape(badge)}</pre>
 <p>See what was counted:</p>
 <pre>{escape(report_command)}</pre>
 <p>{tags.splitlines()[1]}</p>

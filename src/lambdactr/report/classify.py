@@ -15,24 +15,17 @@ from dataclasses import dataclass
 import ua_parser
 from crawlerdetect import CrawlerDetect
 
+from ..function.bots import CRAWLER, NO_USER_AGENT, NOT_A_BROWSER, light_bot_reason
 from .model import UNKNOWN
 
-# Each bot hit is counted under exactly one reason, the first that applies, in this order.
-NO_USER_AGENT = "no-user-agent"
-SHORT_USER_AGENT = "short-user-agent"
-HEADLESS = "headless"
-CRAWLER = "crawler"
-NOT_A_BROWSER = "not-a-browser"
+# Each bot hit is counted under exactly one reason, the first that applies, in this order:
+# no-user-agent, short-user-agent, headless, crawler, not-a-browser (the light check that the
+# badge counter shares, with crawler lists added here), then no-browser-headers.
 NO_BROWSER_HEADERS = "no-browser-headers"
 # Prefetch and prerender: a browser fetched the page ahead of a view that may never happen.
 SPECULATIVE = "speculative"
 
-# Every browser's user agent is far longer ("Mozilla/5.0 (" plus a platform); "curl/8.5.0",
-# "Mozilla/5.0" alone or a bare library name are not.
-MIN_BROWSER_UA_CHARS = 30
 FETCH_METADATA_HEADERS = ("sec-fetch-dest", "sec-fetch-mode", "sec-fetch-site")
-_HEADLESS = re.compile(r"headless|phantomjs|slimerjs", re.IGNORECASE)
-_BROWSER_PREFIXES = ("Mozilla/", "Opera/")
 _TABLET = re.compile(r"iPad|Tablet|PlayBook|Kindle|Silk/", re.IGNORECASE)
 _TV = re.compile(
     r"smart-?tv|android tv|hbbtv|appletv|googletv|crkey|bravia|netcast|web0s|aftb|aftm|aftt"
@@ -127,15 +120,14 @@ class Classifier:
         has_language: bool,
         has_fetch: bool,
     ) -> str | None:
-        if len(user_agent) < MIN_BROWSER_UA_CHARS:
-            return SHORT_USER_AGENT
-        if _HEADLESS.search(user_agent):
-            return HEADLESS
+        # The light check first, so that whatever the badge counter leaves out is a bot here too.
+        light = light_bot_reason(user_agent)
+        if light is not None and light != NOT_A_BROWSER:
+            return light
         if device_family == "Spider" or self._crawlers.isCrawler(user_agent):
             return CRAWLER
-        # Every browser in use starts its user agent so; HTTP libraries and apps do not.
-        if not user_agent.startswith(_BROWSER_PREFIXES):
-            return NOT_A_BROWSER
+        if light is not None:
+            return light
         # Every browser sends Accept-Language; Chromium (76+), Firefox (90+) and Safari (16.4+)
         # also send Sec-Fetch-*. Requiring both to be missing spares older Safari and Firefox.
         if not has_language and not has_fetch:

@@ -23,6 +23,7 @@ from rich.progress import (
 
 from ..aws import add_dynamodb_options, dynamodb_client
 from ..function.store import FALLBACK_REGION, error_code
+from . import counters
 from .aggregate import aggregate
 from .classify import Classifier
 from .model import Report, top_rows
@@ -79,6 +80,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="count bots and speculative (prefetch, prerender) hits too",
     )
+    parser.add_argument(
+        "--counters",
+        action="store_true",
+        help="list the /c.svg badge counters (all-time views) by site and path instead "
+        "(--site, --path and --top apply; table, json or csv)",
+    )
     output = parser.add_argument_group("output")
     output.add_argument("--format", choices=FORMATS, default="table", help="(default: table)")
     output.add_argument("--output", "-o", metavar="FILE", type=Path, help="write here, not stdout")
@@ -91,6 +98,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.counters:
+        return run_counters(args)
     errors = Console(stderr=True)
     try:
         if args.top is not None and args.top < 1:
@@ -109,6 +118,40 @@ def run(args: argparse.Namespace) -> int:
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
     write(report, args.format, args.output)
+    return 0
+
+
+def run_counters(args: argparse.Namespace) -> int:
+    try:
+        if args.format not in counters.FORMATS:
+            raise QueryError(f"--counters prints {', '.join(counters.FORMATS)}, not {args.format}")
+        if args.top is not None and args.top < 1:
+            raise QueryError("--top must be at least 1")
+        site = normalize_site_pattern(args.site) if args.site else None
+        client = dynamodb_client(args)
+        table = stack_table_name(args) if args.stack else args.table
+        try:
+            found = counters.scan_counters(client, table)
+        except ClientError as error:
+            raise ReportError(_explain(error, table)) from error
+        except BotoCoreError as error:
+            raise ReportError(str(error)) from error
+    except (QueryError, ReportError) as error:
+        print(f"lambdactr report: {error}", file=sys.stderr)
+        return 2 if isinstance(error, QueryError) else 1
+    chosen = counters.select(found, site, _path_prefix(args.path), args.top)
+    if args.format == "table":
+        if args.output is None:
+            counters.render_table(chosen, Console())
+        else:
+            with args.output.open("w", encoding="utf-8") as file:
+                counters.render_table(chosen, Console(file=file, width=120, color_system=None))
+        return 0
+    text = counters.render(chosen, args.format)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8", newline="")
     return 0
 
 

@@ -139,7 +139,7 @@ def render_html(report: Report) -> str:
             ),
         ),
         _rows_section("languages", "Languages", report.languages),
-        _rows_section("kinds", "Beacons (css or gif)", report.kinds),
+        _rows_section("kinds", "Beacons (css, gif or svg)", report.kinds),
         _section(
             "filtered",
             "Bots and speculative hits"

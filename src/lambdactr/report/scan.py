@@ -14,7 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..function.item import SALT_KEY_PREFIX, PlainItem, from_dynamodb, is_salt_key
+from ..function.item import (
+    COUNTER_KEY_PREFIX,
+    SALT_KEY_PREFIX,
+    PlainItem,
+    from_dynamodb,
+    is_hit_key,
+)
 from .query import ReportQuery
 
 if TYPE_CHECKING:
@@ -72,8 +78,15 @@ def scan_request(table: str, query: ReportQuery | None = None) -> dict[str, Any]
     """
     names = {f"#f{n}": name for n, name in enumerate(FIELD_TYPES)}
     alias = {name: placeholder for placeholder, name in names.items()}
-    conditions = [f"NOT begins_with({alias['pk']}, :salt)"]
-    values: dict[str, Any] = {":salt": {"S": SALT_KEY_PREFIX}}
+    # The salts and the badge counters share the table with the hits.
+    conditions = [
+        f"NOT begins_with({alias['pk']}, :salt)",
+        f"NOT begins_with({alias['pk']}, :counter)",
+    ]
+    values: dict[str, Any] = {
+        ":salt": {"S": SALT_KEY_PREFIX},
+        ":counter": {"S": COUNTER_KEY_PREFIX},
+    }
     if query is not None:
         conditions.append(
             f"({alias['day']} BETWEEN :since AND :until OR attribute_not_exists({alias['day']}))"
@@ -116,7 +129,7 @@ def scan_items(
     on_page: Callable[[int], None] | None = None,
     page_size: int | None = None,
 ) -> Generator[PlainItem, None, None]:
-    """Every hit item in `table` (salt items skipped), read by `segments` parallel workers.
+    """Every hit item in `table` (salts and counters skipped), read by `segments` workers.
 
     `on_page(n)` is called after each page with the number of items DynamoDB examined for it,
     which is what a progress bar over the table's item count should advance by. `page_size`
@@ -169,7 +182,7 @@ def scan_items(
                 if on_page is not None:
                     on_page(page.scanned)
                 for attributes in page.items:
-                    if is_salt_key(attributes.get("pk", {}).get("S", "")):
+                    if not is_hit_key(attributes.get("pk", {}).get("S", "")):
                         continue
                     yield conform(from_dynamodb(attributes))
         finally:
