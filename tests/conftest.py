@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from moto.server import ThreadedMotoServer
 
+from lambdactr.function.config import default_salts_table
 from tests.support.function import Wire, wire
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,9 @@ os.environ.update(
 for _name in (
     "AWS_PROFILE",
     "TABLE_NAME",
+    "SALTS_TABLE",
+    "TRUST_CLOUDFRONT_HEADERS",
+    "POWERTOOLS_LOGGER_LOG_EVENT",
     "ALLOWED_HOSTS",
     "RESPECT_DNT",
     "RETENTION_DAYS",
@@ -70,6 +74,12 @@ def create_hits_table(client: Any, name: str) -> None:
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
+
+
+def create_tables(client: Any, hits_table: str) -> None:
+    """What the handler writes to: the hits table, and the salts table beside it (same schema)."""
+    create_hits_table(client, hits_table)
+    create_hits_table(client, default_salts_table(hits_table))
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from lambdactr.function.item import PlainItem, salt_key, to_dynamodb
+from lambdactr.function.item import SALT_KEY_PREFIX, PlainItem, to_dynamodb
 from tests.conftest import create_hits_table
 
 TABLE = "lambdactr-report-hits"
@@ -33,7 +33,9 @@ class HitsTable:
         self.client.put_item(TableName=self.name, Item=attributes)
 
     def put_salt(self, day: str) -> None:
-        self.put_raw({"pk": {"S": salt_key(day)}, "salt": {"B": b"\x01" * 32}, "ttl": {"N": "1"}})
+        """A salt item as versions before the salts table kept it in the hits table."""
+        legacy_key = f"{SALT_KEY_PREFIX}{day}"
+        self.put_raw({"pk": {"S": legacy_key}, "salt": {"B": b"\x01" * 32}, "ttl": {"N": "1"}})
 
 
 @pytest.fixture

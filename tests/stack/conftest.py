@@ -114,6 +114,8 @@ def resolve(value: Any, parameters: Mapping[str, str]) -> Any:
             return parameters[name]
         if name == "HitsTable":
             return f"{STACK_NAME}-hits"
+        if name == "SaltsTable":
+            return f"{STACK_NAME}-salts"
         raise AssertionError(f"cannot resolve Ref {name}")
     return value
 
