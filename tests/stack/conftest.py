@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import os
 import platform
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from samcli.yamlhelper import yaml_parse
 from samtranslator.translator.transform import transform
 
@@ -60,6 +63,40 @@ def run_tool(*command: str, env: Mapping[str, str] | None = None, timeout: float
 
 
 FUNCTION_PACKAGE = ROOT / "src" / "lambdactr" / "function"
+
+
+SHA256 = re.compile(r"--hash=sha256:[0-9a-f]{64}")
+
+
+def makefile_variable(name: str) -> list[str]:
+    text = (ROOT / "Makefile").read_text()
+    match = re.search(rf"^{name}\s*:?=\s*(.*)$", text, re.MULTILINE)
+    assert match, f"{name} is not set in the Makefile"
+    return match.group(1).split()
+
+
+def makefile_recipe(target: str) -> str:
+    """The recipe of `target`, its continued lines joined."""
+    text = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    match = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n|#.*\n)+)", text, re.MULTILINE)
+    assert match, f"no recipe for {target} in the Makefile"
+    return match.group(1)
+
+
+def locked_requirements() -> dict[str, tuple[Requirement, list[str]]]:
+    """requirements-lambda.txt: each distribution's requirement and its hashes."""
+    (lock_name,) = makefile_variable("LAMBDA_LOCK")
+    text = (ROOT / lock_name).read_text().replace("\\\n", " ")
+    locked: dict[str, tuple[Requirement, list[str]]] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        specification, *options = line.split()
+        requirement = Requirement(specification)
+        assert all(SHA256.fullmatch(option) for option in options), line
+        locked[canonicalize_name(requirement.name)] = (requirement, options)
+    return locked
 
 
 def function_package_files() -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.parser
 import importlib.util
 import io
 import json
@@ -16,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from packaging.tags import Tag, cpython_tags, parse_tag
+from packaging.utils import canonicalize_name
 
 from lambdactr.function.item import from_dynamodb
 from tests.conftest import create_hits_table
@@ -26,6 +28,7 @@ from .conftest import (
     STACK_NAME,
     SUMMARY,
     function_package_files,
+    locked_requirements,
     parameter_defaults,
     resolve,
 )
@@ -134,6 +137,20 @@ def test_the_artifact_has_powertools_and_an_iptocc_built_for_cp313_on_arm64(
     shared_objects = list((arm64_artifact / "iptocc").glob("*.so"))
     assert shared_objects
     assert all(elf_machine(path) == ELF_MACHINE_AARCH64 for path in shared_objects)
+
+
+def test_the_artifact_holds_exactly_the_locked_distributions(arm64_artifact: Path) -> None:
+    # The build installs with --require-hashes from the lock: this build passing proves the lock
+    # holds the hash of every arm64 wheel it downloaded.
+    installed = {}
+    for dist_info in arm64_artifact.glob("*.dist-info"):
+        metadata = email.parser.Parser().parsestr((dist_info / "METADATA").read_text())
+        installed[canonicalize_name(metadata["Name"])] = metadata["Version"]
+    locked = {
+        name: str(requirement.specifier).removeprefix("==")
+        for name, (requirement, _) in locked_requirements().items()
+    }
+    assert installed == locked
 
 
 def test_the_artifact_stays_small(arm64_artifact: Path) -> None:
