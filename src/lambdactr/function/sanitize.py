@@ -32,7 +32,8 @@ def clean(value: str, max_bytes: int) -> str:
         # Lone surrogates (from a JSON "\udc80" or a lossy decode) are not valid UTF-8.
         value = value.encode("utf-8", "replace").decode("utf-8")
         value = _FORMAT_CHARACTERS.sub("", _SEPARATORS.sub(" ", value))
-    return truncate_utf8(value.strip(), max_bytes)
+    # Stripped again after the cut, which can end on a space.
+    return truncate_utf8(value.strip(), max_bytes).rstrip()
 
 
 def truncate_utf8(value: str, max_bytes: int) -> str:
