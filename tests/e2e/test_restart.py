@@ -90,3 +90,29 @@ def test_a_second_serve_on_the_same_state_dir_is_refused(
     assert "already running" in second.stderr()
     # The first one is untouched and still counting.
     assert running.get(f"/c.gif?p={unique_path()}", browser_headers()).status == 200
+
+
+def test_serve_on_another_dynamodb_creates_both_tables_and_saves_nothing(
+    serve_factory: StartServe, moto_endpoint: str, tmp_path: Path
+) -> None:
+    # moto's tables are shared by the whole test process: names of this test's own.
+    serve = serve_factory(
+        "--endpoint-url",
+        moto_endpoint,
+        "--table",
+        "elsewhere-hits",
+        "--salts-table",
+        "elsewhere-day-salts",
+    )
+    serve.table = "elsewhere-hits"
+    assert "Salts       table elsewhere-day-salts" in serve.stdout()
+    for _ in range(2):
+        assert serve.get(f"/c.css?p={unique_path()}", browser_headers()).status == 200
+
+    hits = serve.hits()
+    assert len(hits) == 2
+    assert hits[0]["vid"] == hits[1]["vid"]
+    (salt,) = serve.raw_items("elsewhere-day-salts")
+    assert len(bytes(salt["salt"]["B"])) == 32
+    assert serve.stop() == 0
+    assert not serve.state_dir.exists()
