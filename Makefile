@@ -72,18 +72,22 @@ LAMBDA_PLATFORM ?= manylinux2014_aarch64
 LAMBDA_PYTHON_VERSION ?= 3.13
 # Only what the Lambda imports: boto3 and botocore come with the runtime.
 LAMBDA_REQUIREMENTS := aws-lambda-powertools>=3.20 iptocc>=3.3
+# ...locked: every distribution the artifact holds, pinned, with the hash of every file PyPI has
+# for each pin (so the arm64 wheels the build downloads, and this machine's for the tests). The
+# build installs only what the lock names, and only files with those hashes.
+LAMBDA_LOCK := requirements-lambda.txt
 # The shipped Lambda is one folder; nothing else of lambdactr goes into the artifact. Without a
 # lambdactr/__init__.py there, `lambdactr` is a namespace package holding only `function`.
 LAMBDA_PACKAGE := src/lambdactr/function
 
-.PHONY: build-BeaconFunction build deploy
+.PHONY: build-BeaconFunction build deploy lambda-requirements
 
 build-BeaconFunction: install
 	$(if $(ARTIFACTS_DIR),,$(error ARTIFACTS_DIR is not set: run `sam build`, or set it to a directory))
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile \
 	  --platform $(LAMBDA_PLATFORM) --implementation cp --python-version $(LAMBDA_PYTHON_VERSION) \
 	  --only-binary=:all: --upgrade --target "$(ARTIFACTS_DIR)" \
-	  $(foreach requirement,$(LAMBDA_REQUIREMENTS),'$(requirement)')
+	  --require-hashes -r $(LAMBDA_LOCK)
 	rm -rf "$(ARTIFACTS_DIR)/lambdactr"
 	mkdir -p "$(ARTIFACTS_DIR)/lambdactr"
 	cp -R $(LAMBDA_PACKAGE) "$(ARTIFACTS_DIR)/lambdactr/"
@@ -92,6 +96,17 @@ build-BeaconFunction: install
 	rm -rf "$(ARTIFACTS_DIR)/bin" \
 	  "$(ARTIFACTS_DIR)"/aws_lambda_powertools/event_handler/openapi/swagger_ui/*.min.*
 	find "$(ARTIFACTS_DIR)" -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Refresh the lock: after a change to LAMBDA_REQUIREMENTS, or to take new releases. It resolves
+# for the Lambda (Linux arm64, CPython 3.13) and takes wheels only, as the build does. uv is
+# installed here, not with the dev extra: only this target needs it.
+lambda-requirements: install
+	$(BIN)/python -m uv --version >/dev/null 2>&1 || $(BIN)/pip install --quiet 'uv>=0.5'
+	printf '%s\n' $(foreach requirement,$(LAMBDA_REQUIREMENTS),'$(requirement)') | \
+	  $(BIN)/python -m uv pip compile - --quiet --upgrade --generate-hashes --no-build \
+	  --python-platform aarch64-manylinux2014 --python-version $(LAMBDA_PYTHON_VERSION) \
+	  --no-python-downloads --custom-compile-command 'make lambda-requirements' \
+	  --output-file $(LAMBDA_LOCK)
 
 build: install
 	$(BIN)/sam build

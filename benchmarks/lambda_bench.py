@@ -118,17 +118,20 @@ def cold_start(runs: int) -> tuple[float, float]:
             aws_access_key_id="bench",
             aws_secret_access_key="bench",
         )
-        client.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        # Only the first container of each day creates the salt; every other cold start reads it.
-        from lambdactr.function.privacy import salt_expiry
+        from lambdactr.function.privacy import Salt, end_of_utc_day
         from lambdactr.function.store import Store
 
-        Store(TABLE, client).create_salt("2026-11-23", os.urandom(32), salt_expiry("2026-11-23"))
+        store = Store(TABLE, client)
+        for table in (store.table_name, store.salts_table_name):
+            client.create_table(
+                TableName=table,
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+        # Only the first container of each day creates the salt; every other cold start reads it.
+        now = time.time()
+        store.create_salt(Salt(os.urandom(32), end_of_utc_day(now)), int(now))
         event = json.dumps(load_event("css"))
         handler_times, floor_times = [], []
         for _ in range(runs):
@@ -151,10 +154,12 @@ class _StubStore:
     def put_hit(self, item: Any) -> None:
         return None
 
-    def get_salt(self, day: str) -> bytes | None:
-        return b"s" * 32
+    def get_salt(self) -> Any:
+        from lambdactr.function.privacy import Salt
 
-    def create_salt(self, day: str, salt: bytes, expires_at: int) -> bytes:
+        return Salt(b"s" * 32, expires_at=2**40)
+
+    def create_salt(self, salt: Any, now: int) -> Any:
         return salt
 
     def count_view(self, site: str, path: str) -> int:

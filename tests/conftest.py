@@ -28,6 +28,9 @@ os.environ.update(
 for _name in (
     "AWS_PROFILE",
     "TABLE_NAME",
+    "SALTS_TABLE",
+    "TRUST_CLOUDFRONT_HEADERS",
+    "POWERTOOLS_LOGGER_LOG_EVENT",
     "ALLOWED_HOSTS",
     "RESPECT_DNT",
     "RETENTION_DAYS",

@@ -8,7 +8,7 @@ import os
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .function.config import DEFAULT_TABLE_NAME
+from .function.config import DEFAULT_TABLE_NAME, default_salts_table
 from .function.store import FALLBACK_REGION
 
 if TYPE_CHECKING:
@@ -19,13 +19,21 @@ FAKE_ACCESS_KEY = "local"
 FAKE_SECRET_KEY = "local"  # noqa: S105 (not a secret: a local endpoint ignores it)
 
 
-def add_dynamodb_options(parser: argparse.ArgumentParser) -> None:
+def add_dynamodb_options(parser: argparse.ArgumentParser, *, salts: bool = False) -> None:
+    """--table, --endpoint-url, --region, --profile; and --salts-table for what runs the Lambda."""
     group = parser.add_argument_group("DynamoDB")
     group.add_argument(
         "--table",
         default=os.environ.get("TABLE_NAME") or DEFAULT_TABLE_NAME,
         help="table name (default: $TABLE_NAME or %(default)s)",
     )
+    if salts:
+        group.add_argument(
+            "--salts-table",
+            default=os.environ.get("SALTS_TABLE") or None,
+            help="the daily salt's table (default: $SALTS_TABLE, or the table's name with "
+            "-salts for -hits, e.g. lambdactr-salts)",
+        )
     group.add_argument(
         "--endpoint-url",
         default=os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"),
@@ -35,6 +43,12 @@ def add_dynamodb_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--profile", default=None, help="AWS profile (default: from your AWS config)"
     )
+
+
+def salts_table(args: argparse.Namespace) -> str:
+    """--salts-table as given, or else the one beside --table."""
+    given: str | None = args.salts_table
+    return given or default_salts_table(args.table)
 
 
 def dynamodb_client(args: argparse.Namespace) -> DynamoDBClient:

@@ -99,3 +99,52 @@ def test_a_missing_event_file_is_a_clear_error(tmp_path: Path) -> None:
     assert "no-such-event.json" in result.stderr
     assert result.stdout == ""
     assert not (tmp_path / ".lambdactr").exists()
+
+
+def test_the_event_is_never_logged_even_when_powertools_is_told_to(tmp_path: Path) -> None:
+    # POWERTOOLS_LOGGER_LOG_EVENT=true would have Powertools log each event whole, with the
+    # visitor's address and cookies; the handler pins that off.
+    event = json.loads((EVENTS_DIR / "css.json").read_text())
+    address = event["requestContext"]["http"]["sourceIp"]
+    event["headers"]["cookie"] = "session=s3cr3t-cookie"
+    event["cookies"] = ["session=s3cr3t-cookie"]
+    (tmp_path / "event.json").write_text(json.dumps(event))
+
+    result = run_lambdactr(
+        "invoke",
+        "event.json",
+        "--state-dir",
+        "state",
+        cwd=tmp_path,
+        env={"POWERTOOLS_LOGGER_LOG_EVENT": "true", "POWERTOOLS_LOG_LEVEL": "DEBUG"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["statusCode"] == 200
+    assert '"Hit"' in result.stderr  # the function's log did reach stderr
+    for secret in (address, "s3cr3t"):
+        assert secret not in result.stderr
+        assert secret not in result.stdout
+
+
+def test_invoke_keeps_the_salt_in_a_table_and_a_file_of_its_own(tmp_path: Path) -> None:
+    for _ in range(2):
+        result = run_lambdactr(
+            "invoke",
+            str(EVENTS_DIR / "css.json"),
+            "--state-dir",
+            "state",
+            "--salts-table",
+            "my-salts",
+            cwd=tmp_path,
+        )
+        assert result.returncode == 0, result.stderr
+
+    state_dir = tmp_path / "state"
+    hits = json.loads((state_dir / "lambdactr-hits.json").read_text())["items"]
+    assert len(hits) == 2
+    assert all("salt" not in item for item in hits)
+    (salt,) = json.loads((state_dir / "my-salts.json").read_text())["items"]
+    assert set(salt) == {"pk", "salt", "ttl"}
+    # The second run read back the salt the first one saved: the same visitor, the same vid.
+    assert hits[0]["vid"] == hits[1]["vid"]

@@ -25,19 +25,20 @@ def test_hits_and_salt_survive_a_restart(
         assert first.get(f"/c.css?p={path}", browser_headers()).status == 200
     assert first.get(f"/c.gif?p={paths[0]}", browser_headers()).status == 200
     before = {str(hit["pk"]): hit for hit in first.hits()}
-    salts_before = [i for i in first.raw_items() if i["pk"]["S"].startswith("salt#")]
+    salts_before = first.salt_items()
     assert len(before) == 4
     assert len(salts_before) == 1
 
     assert first.stop(signum) == 0
-    assert "Saved 5 items" in first.stdout()
+    assert "Saved 4 items" in first.stdout()  # the hits; the salt is saved beside them
     assert not (state_dir / "serve.json").exists()
 
     second = serve_factory(state_dir=state_dir)
-    assert "5 items loaded" in second.stdout()
+    assert "4 items loaded" in second.stdout()
+    assert (state_dir / "lambdactr-salts.json").is_file()
     after = {str(hit["pk"]): hit for hit in second.hits()}
     assert after == before
-    salts_after = [i for i in second.raw_items() if i["pk"]["S"].startswith("salt#")]
+    salts_after = second.salt_items()
     assert salts_after == salts_before  # the binary salt, byte for byte
 
     # The same visitor on the same day keeps the same visitor id across the restart.
@@ -87,3 +88,29 @@ def test_a_second_serve_on_the_same_state_dir_is_refused(
     assert "already running" in second.stderr()
     # The first one is untouched and still counting.
     assert running.get(f"/c.gif?p={unique_path()}", browser_headers()).status == 200
+
+
+def test_serve_on_another_dynamodb_creates_both_tables_and_saves_nothing(
+    serve_factory: StartServe, moto_endpoint: str, tmp_path: Path
+) -> None:
+    # moto's tables are shared by the whole test process: names of this test's own.
+    serve = serve_factory(
+        "--endpoint-url",
+        moto_endpoint,
+        "--table",
+        "elsewhere-hits",
+        "--salts-table",
+        "elsewhere-day-salts",
+    )
+    serve.table = "elsewhere-hits"
+    assert "Salts       table elsewhere-day-salts" in serve.stdout()
+    for _ in range(2):
+        assert serve.get(f"/c.css?p={unique_path()}", browser_headers()).status == 200
+
+    hits = serve.hits()
+    assert len(hits) == 2
+    assert hits[0]["vid"] == hits[1]["vid"]
+    (salt,) = serve.raw_items("elsewhere-day-salts")
+    assert len(bytes(salt["salt"]["B"])) == 32
+    assert serve.stop() == 0
+    assert not serve.state_dir.exists()

@@ -67,7 +67,7 @@ def assert_logged_whole(
         assert error_fragment in line["error"]
     logged = sorted(function.unsaved_hits(), key=lambda item: (item["kind"], len(str(item))))
     for unsaved, stored in zip(logged, healthy, strict=True):
-        # The salt lives in the same table, so it was out of reach too.
+        # The salts table is on the same DynamoDB, so the salt was out of reach too.
         assert unsaved["novid"] is True
         assert "vid" not in unsaved
         assert len(unsaved["pk"]) == 32

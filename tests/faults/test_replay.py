@@ -123,7 +123,7 @@ def test_replay_after_an_outage_stores_every_hit_once(
     assert sorted(stored, key=lambda i: str(i["pk"])) == sorted(logged, key=lambda i: str(i["pk"]))
 
     # ...and what a healthy run of the same views stores, but for the key and the visitor id:
-    # the salt lives in the table that was away, so these hits carry `novid` instead of `vid`.
+    # the salt lives beside the table that was away, so these hits carry `novid`, not `vid`.
     moto_dynamodb.create_table(HEALTHY_TABLE)
     function.wire(
         client_for(monkeypatch, moto_dynamodb.url),

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from lambdactr import cli
 from lambdactr.function.item import PlainItem
+from lambdactr.function.privacy import Salt
 from lambdactr.function.store import Store
 from lambdactr.replay import unsaved_hits
 from tests.support.faults import TABLE, Function, MotoDynamoDB, client_for
@@ -32,8 +33,8 @@ class RefusingStore(Store):
             "PutItem",
         )
 
-    def get_salt(self, day: str) -> bytes | None:
-        return b"s" * 32
+    def get_salt(self) -> Salt | None:
+        return Salt(b"s" * 32, expires_at=2**40)
 
 
 @pytest.fixture
@@ -233,17 +234,24 @@ def test_a_value_with_a_unicode_line_separator_stays_on_its_line(
     tmp_path: Path,
 ) -> None:
     # The logger writes non-ASCII as is, so U+2028 and U+2029 reach the log raw: only "\n" ends
-    # a log line.
+    # a log line. Today's handler strips them from every value (the title below), but a line
+    # logged by an older version may still hold them.
     function.wire(store=RefusingStore())
     event = event_named("css")
     event["rawQueryString"] = "p=/a&t=one%E2%80%A8two%E2%80%A9three"
     function.invoke(event)
     (unsaved,) = function.unsaved_hits()
-    assert unsaved["title"] == "one\u2028two\u2029three"
+    assert unsaved["title"] == "one two three"
+    older_log = function.log_text().replace("one two three", "one\u2028two\u2029three")
+    assert "\u2028" in older_log
     log = tmp_path / "lambda.log"
-    log.write_text("lambdactr serve: started\n" + function.log_text(), encoding="utf-8")
+    log.write_text("lambdactr serve: started\n" + older_log, encoding="utf-8")
     moto_dynamodb.create_table()
     capsys.readouterr()
     assert replay(moto_dynamodb, str(log)) == 0
     assert capsys.readouterr().out.strip() == "wrote 1, skipped 0 (already stored), failed 0"
-    assert moto_dynamodb.hits() == [unsaved]
+    (stored,) = moto_dynamodb.hits()
+    assert {k: v for k, v in stored.items() if k != "title"} == {
+        k: v for k, v in unsaved.items() if k != "title"
+    }
+    assert str(stored["title"]).replace("\u2028", " ").replace("\u2029", " ") == "one two three"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from lambdactr.function.privacy import SALT_RETRY_SECONDS
+from lambdactr.function.privacy import SALT_RETRY_SECONDS, Salt
 from lambdactr.function.store import Store
 from tests.support.faults import TABLE, Function, MotoDynamoDB, client_for
 
@@ -23,21 +23,21 @@ class SaltlessStore(Store):
         self.failing = failing
         self.salt_reads = 0
 
-    def get_salt(self, day: str) -> bytes | None:
+    def get_salt(self) -> Salt | None:
         self.salt_reads += 1
         if self.failing == "read":
             raise EndpointConnectionError(endpoint_url="https://dynamodb.example.invalid")
         if self.failing == "create":
             return None
-        return super().get_salt(day)
+        return super().get_salt()
 
-    def create_salt(self, day: str, salt: bytes, expires_at: int) -> bytes:
+    def create_salt(self, salt: Salt, now: int) -> Salt | None:
         if self.failing == "create":
             raise ClientError(
                 {"Error": {"Code": "AccessDeniedException", "Message": "no salt for you"}},
                 "PutItem",
             )
-        return super().create_salt(day, salt, expires_at)
+        return super().create_salt(salt, now)
 
 
 class Clock:

@@ -1,7 +1,8 @@
-"""The handler on moto: a fresh table, config and salt cache for every test."""
+"""The handler on moto: fresh tables, config and salt cache for every test."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,20 +12,22 @@ from moto import mock_aws
 
 from lambdactr.function.store import Store, make_client
 from tests.support.counter import TABLE, Counter
-from tests.support.function import Wire, handler_log_into, invoke
-from tests.support.tables import create_hits_table
+from tests.support.function import SettableClock, Wire, handler_log_into, invoke
+from tests.support.tables import create_tables
 
 
 @pytest.fixture
 def counter(wire_handler: Wire) -> Iterator[Counter]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        create_hits_table(client, TABLE)
+        create_tables(client, TABLE)
+        clock = SettableClock(time.time())
 
         def configure(store: Store | None = None, **overrides: Any) -> None:
+            overrides.setdefault("clock", clock)
             wire_handler(store or Store(TABLE, make_client()), **overrides)
 
         configure()
-        counter = Counter(client=client, invoke_raw=invoke, configure=configure)
+        counter = Counter(client=client, invoke_raw=invoke, configure=configure, clock=clock)
         with handler_log_into(counter.log_stream):
             yield counter

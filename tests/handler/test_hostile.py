@@ -30,7 +30,7 @@ from lambdactr.function.item import MAX_ITEM_BYTES, from_dynamodb, is_hit_key, i
 from lambdactr.function.store import Store, make_client
 from tests.support.badge import read_badge
 from tests.support.function import Wire, handler_log_into, invoke
-from tests.support.tables import create_hits_table
+from tests.support.tables import create_tables
 
 TABLE = "lambdactr-hostile-hits"
 # Enough to meet every shape below in each run while the suite stays quick; raise it to hunt.
@@ -237,7 +237,7 @@ class Table:
 def handler_on_moto(wire_handler: Wire) -> Iterator[Table]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        create_hits_table(client, TABLE)
+        create_tables(client, TABLE)
         wire_handler(Store(TABLE, make_client()))
         log = io.StringIO()
         with handler_log_into(log):

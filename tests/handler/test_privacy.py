@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from lambdactr.function.config import Config
 from lambdactr.function.hit import KEPT_HEADERS, NEVER_STORED_HEADERS
 from lambdactr.function.item import HEADER_VALUE_MAX_BYTES
 from tests.support.counter import TABLE, Counter
@@ -99,7 +100,7 @@ def test_kept_values_are_truncated_printable_utf8(counter: Counter, event_named:
         ("81.2.69.160", None, "GB"),
         ("8.8.8.8", None, "US"),
         ("2a02:8108:1:2::3", None, "DE"),
-        ("81.2.69.160", "fr", "FR"),  # CloudFront's own lookup wins
+        ("81.2.69.160", "fr", "GB"),  # anyone can send CloudFront's header: not trusted
         ("127.0.0.1", None, None),
         ("10.0.0.8", None, None),
         ("192.168.1.1", None, None),
@@ -125,8 +126,40 @@ def test_country_from_address_then_discarded(
     assert address not in repr(item)
 
 
-def salt_of(counter: Counter, day: str) -> bytes:
-    (salt_item,) = [i for i in counter.salt_items() if i["pk"]["S"] == f"salt#{day}"]
+@pytest.mark.parametrize(
+    ("trusted", "viewer_country", "expected"),
+    [
+        (True, "fr", "FR"),  # behind CloudFront, its own lookup wins
+        (True, "bogus", "GB"),
+        (True, None, "GB"),
+        (False, "fr", "GB"),
+    ],
+)
+def test_cloudfront_country_is_read_only_when_trusted(
+    counter: Counter,
+    event_named: Any,
+    trusted: bool,
+    viewer_country: str | None,
+    expected: str,
+) -> None:
+    counter.configure(trust_cloudfront_headers=trusted)
+    event = event_named("css")
+    event["requestContext"]["http"]["sourceIp"] = "81.2.69.160"
+    if viewer_country:
+        event["headers"]["cloudfront-viewer-country"] = viewer_country
+    counter.invoke(event)
+    (item,) = counter.items()
+    assert item.get("cc") == expected
+
+
+def test_cloudfront_headers_are_not_trusted_by_default() -> None:
+    assert Config().trust_cloudfront_headers is False
+    assert Config.from_env({}).trust_cloudfront_headers is False
+    assert Config.from_env({"TRUST_CLOUDFRONT_HEADERS": "true"}).trust_cloudfront_headers
+
+
+def salt_of(counter: Counter) -> bytes:
+    (salt_item,) = counter.salt_items()
     return bytes(salt_item["salt"]["B"])
 
 
@@ -136,7 +169,7 @@ def test_visitor_id_is_a_keyed_hash_under_the_daily_salt(
     event = event_named("css")
     counter.invoke(event)
     (item,) = counter.items()
-    salt = salt_of(counter, "2026-11-23")
+    salt = salt_of(counter)
     message = "\n".join(("blog.example.org", "81.2.69.160", event["headers"]["user-agent"]))
     assert item["vid"] == hmac.new(salt, message.encode(), hashlib.sha256).hexdigest()[:16]
 
@@ -152,8 +185,11 @@ def test_same_visitor_same_day_shares_a_vid_others_do_not(
         if "ip" in changes:
             event["requestContext"]["http"]["sourceIp"] = changes["ip"]
         event["requestContext"]["timeEpoch"] += changes.get("later_ms", 0)
+        # The handler's own clock picks the day's salt; API Gateway's stamp agrees with it.
+        counter.clock.now = start + changes.get("later_ms", 0) / 1000
         counter.invoke(event)
 
+    start = 1795424400.0  # 2026-11-23T09:00:00Z, as the events are stamped
     view("/first")
     view("/second", later_ms=3_600_000)
     view("/other-browser", ua="Mozilla/5.0 (Macintosh) Safari/605.1.15")
@@ -162,13 +198,16 @@ def test_same_visitor_same_day_shares_a_vid_others_do_not(
     vid = {item["path"]: item["vid"] for item in counter.items()}
     assert vid["/first"] == vid["/second"]
     assert len({vid["/first"], vid["/other-browser"], vid["/other-address"], vid["/next-day"]}) == 4
-    assert {i["pk"]["S"] for i in counter.salt_items()} == {"salt#2026-11-23", "salt#2026-11-24"}
+    # The next day's salt replaced the first one: one salt is kept, never more.
+    assert len(counter.salt_items()) == 1
 
 
-def test_salt_item_is_random_and_expires_after_two_days(counter: Counter, event_named: Any) -> None:
+def test_salt_item_is_random_and_expires_at_the_end_of_its_day(
+    counter: Counter, event_named: Any
+) -> None:
+    counter.clock.now = 1795424400.0  # 2026-11-23T09:00:00Z
     counter.invoke(event_named("css"))
     (salt_item,) = counter.salt_items()
-    assert salt_item["pk"]["S"] == "salt#2026-11-23"
+    assert set(salt_item) == {"pk", "salt", "ttl"}
     assert len(bytes(salt_item["salt"]["B"])) == 32
-    day_start = 1795392000  # 2026-11-23T00:00:00Z
-    assert int(salt_item["ttl"]["N"]) == day_start + 2 * 86_400
+    assert int(salt_item["ttl"]["N"]) == 1795478400  # 2026-11-24T00:00:00Z

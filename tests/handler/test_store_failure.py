@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdactr.function.item import PlainItem
+from lambdactr.function.privacy import Salt
 from lambdactr.function.store import Store, make_client
 from tests.support.counter import TABLE, Counter
 from tests.support.events import FORBIDDEN_HEADERS
@@ -25,10 +26,10 @@ class ThrottledStore(Store):
             "PutItem",
         )
 
-    def get_salt(self, day: str) -> bytes | None:
-        return b"s" * 32
+    def get_salt(self) -> Salt | None:
+        return Salt(b"s" * 32, expires_at=2**40)
 
-    def create_salt(self, day: str, salt: bytes, expires_at: int) -> bytes:
+    def create_salt(self, salt: Salt, now: int) -> Salt | None:
         return salt
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.parser
 import importlib.util
 import io
 import json
@@ -16,17 +17,20 @@ from typing import Any
 import boto3
 import pytest
 from packaging.tags import Tag, cpython_tags, parse_tag
+from packaging.utils import canonicalize_name
 
-from lambdactr.function.item import from_dynamodb, is_hit_key
+from lambdactr.function.item import from_dynamodb
 from tests.support.paths import EVENTS_DIR
 from tests.support.stack import (
     FUNCTION_ID,
     STACK_NAME,
     SUMMARY,
     function_package_files,
+    locked_requirements,
     parameter_defaults,
     resolve,
 )
+from tests.support.tables import create_hits_table
 
 # Each build takes a few seconds, more with a cold pip cache: `make test` runs them, `make
 # test-fast` does not.
@@ -134,6 +138,20 @@ def test_the_artifact_has_powertools_and_an_iptocc_built_for_cp313_on_arm64(
     assert all(elf_machine(path) == ELF_MACHINE_AARCH64 for path in shared_objects)
 
 
+def test_the_artifact_holds_exactly_the_locked_distributions(arm64_artifact: Path) -> None:
+    # The build installs with --require-hashes from the lock: this build passing proves the lock
+    # holds the hash of every arm64 wheel it downloaded.
+    installed = {}
+    for dist_info in arm64_artifact.glob("*.dist-info"):
+        metadata = email.parser.Parser().parsestr((dist_info / "METADATA").read_text())
+        installed[canonicalize_name(metadata["Name"])] = metadata["Version"]
+    locked = {
+        name: str(requirement.specifier).removeprefix("==")
+        for name, (requirement, _) in locked_requirements().items()
+    }
+    assert installed == locked
+
+
 def test_the_artifact_stays_small(arm64_artifact: Path) -> None:
     files = files_under(arm64_artifact)
     unpacked = sum(path.stat().st_size for path in files)
@@ -190,14 +208,11 @@ def test_the_templates_handler_serves_a_beacon_and_stores_the_hit_from_the_built
 ) -> None:
     environment = lambda_environment(template, moto_endpoint, tmp_path)
     table_name = environment["TABLE_NAME"]
-    assert table_name == f"{STACK_NAME}-hits"
+    salts_table = environment["SALTS_TABLE"]
+    assert (table_name, salts_table) == (f"{STACK_NAME}-hits", f"{STACK_NAME}-salts")
     client = boto3.client("dynamodb", endpoint_url=moto_endpoint, region_name="us-east-1")
-    client.create_table(
-        TableName=table_name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    for name in (table_name, salts_table):
+        create_hits_table(client, name)
     handler_name = template["Resources"][FUNCTION_ID]["Properties"]["Handler"]
     result_path = tmp_path / "result.json"
     run = subprocess.run(
@@ -233,9 +248,7 @@ def test_the_templates_handler_serves_a_beacon_and_stores_the_hit_from_the_built
     assert "X-Lambdactr-Ignored" not in response["headers"]
 
     scanned = client.scan(TableName=table_name)["Items"]
-    hits = [from_dynamodb(item) for item in scanned if is_hit_key(item["pk"]["S"])]
-    assert len(hits) == 1
-    (hit,) = hits
+    (hit,) = [from_dynamodb(item) for item in scanned]
     assert (hit["kind"], hit["site"], hit["path"]) == (
         "css",
         "blog.example.org",
@@ -244,4 +257,5 @@ def test_the_templates_handler_serves_a_beacon_and_stores_the_hit_from_the_built
     assert hit["cc"] == "GB"  # iptocc's native module loaded and looked the address up
     assert re.fullmatch(r"[0-9a-f]{16}", str(hit["vid"]))  # the salt was read and written
     assert "81.2.69.160" not in repr(scanned)
-    assert len(scanned) == 2, "one hit and the day's salt"
+    (salt,) = client.scan(TableName=salts_table)["Items"]  # the day's salt, in its own table
+    assert len(bytes(salt["salt"]["B"])) == 32

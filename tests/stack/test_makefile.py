@@ -1,23 +1,25 @@
-"""The Makefile's build target ships the function folder, with the dependencies pyproject pins."""
+"""The Makefile's build target ships the function folder, with the dependencies pyproject pins,
+locked with hashes."""
 
 from __future__ import annotations
 
-import re
 import tomllib
 
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from tests.support.paths import FUNCTION_PACKAGE, ROOT
+from tests.support.stack import locked_requirements, makefile_recipe, makefile_variable
 
 # Powertools and iptocc; boto3 and botocore come with the runtime.
 LAMBDA_DISTRIBUTIONS = {"aws-lambda-powertools", "iptocc"}
 
 
-def makefile_variable(name: str) -> list[str]:
-    text = (ROOT / "Makefile").read_text()
-    match = re.search(rf"^{name}\s*:?=\s*(.*)$", text, re.MULTILINE)
-    assert match, f"{name} is not set in the Makefile"
-    return match.group(1).split()
+def lambda_requirements() -> dict[str, Requirement]:
+    return {
+        canonicalize_name(Requirement(spec).name): Requirement(spec)
+        for spec in makefile_variable("LAMBDA_REQUIREMENTS")
+    }
 
 
 def test_the_lambda_gets_the_runtime_dependencies_pyproject_pins() -> None:
@@ -43,3 +45,31 @@ def test_the_build_and_the_import_contract_name_the_same_one_folder() -> None:
     assert contract["source_modules"] == ["lambdactr.function"]
     # Every other module of lambdactr, present and future, is out of the function's reach.
     assert "lambdactr.*" in contract["forbidden_modules"]
+
+
+def test_the_lock_pins_every_distribution_with_hashes_within_the_requirements() -> None:
+    locked = locked_requirements()
+    assert set(lambda_requirements()) <= set(locked)
+    for name, (requirement, hashes) in locked.items():
+        (pin,) = requirement.specifier
+        assert pin.operator == "==", f"{name} is not pinned"
+        assert hashes, f"{name} has no hash"
+        wanted = lambda_requirements().get(name)
+        if wanted is not None:
+            assert wanted.specifier.contains(pin.version), f"{name} {pin.version} vs {wanted}"
+
+
+def test_the_build_installs_only_the_locked_files() -> None:
+    recipe = makefile_recipe("build-BeaconFunction")
+    (lock_name,) = makefile_variable("LAMBDA_LOCK")
+    install = next(line for line in recipe.splitlines() if " install " in line)
+    assert "--require-hashes" in install.split()
+    assert "-r $(LAMBDA_LOCK)" in install
+    assert "--only-binary=:all:" in install.split()
+    # Nothing beside the lock: a requirement named on the command line would go unchecked.
+    assert "LAMBDA_REQUIREMENTS" not in install
+    refresh = makefile_recipe("lambda-requirements")
+    assert "--generate-hashes" in refresh
+    assert "$(LAMBDA_REQUIREMENTS)" in refresh
+    assert "$(LAMBDA_LOCK)" in refresh
+    assert lock_name == "requirements-lambda.txt"

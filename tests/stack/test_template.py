@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from lambdactr.function.config import Config
-from lambdactr.function.item import COUNTER_KEY_PREFIX, SALT_KEY_PREFIX, counter_key, salt_key
+from lambdactr.function.item import COUNTER_KEY_PREFIX, SALT_KEY_PREFIX, counter_key
 from lambdactr.function.store import CLIENT_CONFIG, WORST_CALL_SECONDS
 from lambdactr.snippet import snippet
 from tests.support.paths import ROOT, TEMPLATE
@@ -104,59 +104,113 @@ def test_the_function_may_store_hits_keep_the_salt_and_log_nothing_more(
             assert "*" not in str(resource), statement
 
 
-def test_salt_reads_are_limited_to_salt_keys(transformed: dict[str, Any]) -> None:
-    table_arn = {"Fn::GetAtt": ["HitsTable", "Arn"]}
+def dynamodb_statements(transformed: dict[str, Any], table: str) -> list[dict[str, Any]]:
+    arn = {"Fn::GetAtt": [table, "Arn"]}
+    return [
+        statement
+        for statement in role_statements(transformed)
+        if any(action.startswith("dynamodb:") for action in as_list(statement["Action"]))
+        and arn in as_list(statement["Resource"])
+    ]
+
+
+def test_the_salt_is_read_and_written_in_its_own_table_only(transformed: dict[str, Any]) -> None:
     dynamodb = [
         statement
         for statement in role_statements(transformed)
         if any(action.startswith("dynamodb:") for action in as_list(statement["Action"]))
     ]
-    assert all(as_list(statement["Resource"]) == [table_arn] for statement in dynamodb)
-
-    readers = [
-        s
-        for s in dynamodb
-        if "dynamodb:GetItem" in as_list(s["Action"]) and "dynamodb:PutItem" in as_list(s["Action"])
+    salts = dynamodb_statements(transformed, "SaltsTable")
+    hits = dynamodb_statements(transformed, "HitsTable")
+    assert len(salts) + len(hits) == len(dynamodb), "every DynamoDB grant names one table"
+    for statement in dynamodb:
+        assert len(as_list(statement["Resource"])) == 1, "one table per statement"
+    # Today's salt is read, created and replaced: nothing else, and nothing of the hits.
+    assert sorted(a for s in salts for a in as_list(s["Action"])) == [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
     ]
-    assert readers, "the salt must be readable"
-    for statement in readers:
-        assert sorted(as_list(statement["Action"])) == ["dynamodb:GetItem", "dynamodb:PutItem"]
-        assert statement["Condition"] == {
-            "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{SALT_KEY_PREFIX}*"]}
-        }
-    unconditioned = [s for s in dynamodb if "Condition" not in s]
-    assert [as_list(s["Action"]) for s in unconditioned] == [["dynamodb:PutItem"]]
-
-    # The condition's pattern is the item contract's: it matches salt keys and no hit key.
-    pattern = readers[0]["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"][0]
-    assert fnmatch(salt_key("2026-11-23"), pattern)
-    assert not fnmatch("3f2a9c0d1b4e5f60718293a4b5c6d7e8", pattern)
+    # The hits table is written to; the function never reads a hit back.
+    assert ["dynamodb:PutItem"] in [as_list(s["Action"]) for s in hits]
 
 
-def test_badge_counters_are_the_only_items_the_function_may_update(
+def test_badge_counters_are_the_only_items_the_function_may_update_or_read_in_the_hits_table(
     transformed: dict[str, Any],
 ) -> None:
-    dynamodb = [
-        statement
-        for statement in role_statements(transformed)
-        if any(action.startswith("dynamodb:") for action in as_list(statement["Action"]))
+    hits = dynamodb_statements(transformed, "HitsTable")
+    readers = [
+        s for s in hits if {"dynamodb:UpdateItem", "dynamodb:GetItem"} & set(as_list(s["Action"]))
     ]
-    updaters = [s for s in dynamodb if "dynamodb:UpdateItem" in as_list(s["Action"])]
-    assert len(updaters) == 1
-    (statement,) = updaters
+    assert len(readers) == 1
+    (statement,) = readers
     assert sorted(as_list(statement["Action"])) == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
-    assert as_list(statement["Resource"]) == [{"Fn::GetAtt": ["HitsTable", "Arn"]}]
     assert statement["Condition"] == {
         "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{COUNTER_KEY_PREFIX}*"]}
     }
-    # Reading is allowed only under a key condition too: no statement reads hits.
-    assert all("Condition" in s for s in dynamodb if "dynamodb:GetItem" in as_list(s["Action"]))
     # The pattern is the item contract's: counter keys, and neither hits nor salts.
     pattern = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"][0]
     assert fnmatch(counter_key("blog.example.org", "/posts/hello/"), pattern)
     assert fnmatch(counter_key("", "/"), pattern)
     assert not fnmatch("3f2a9c0d1b4e5f60718293a4b5c6d7e8", pattern)
-    assert not fnmatch(salt_key("2026-11-23"), pattern)
+    assert not fnmatch(f"{SALT_KEY_PREFIX}2026-11-23", pattern)
+
+
+def allows_put(condition: dict[str, Any], pk: str | None) -> bool:
+    """Evaluate the hits-table PutItem condition for an item with this partition key, as IAM
+    does: dynamodb:LeadingKeys holds the item's key (absent when the request names none)."""
+    keys = [] if pk is None else [pk]
+    for operator, tests in condition.items():
+        ((context_key, patterns),) = tests.items()
+        assert context_key == "dynamodb:LeadingKeys"
+        patterns = as_list(patterns)
+        if operator == "ForAllValues:StringNotLike":
+            if not all(not any(fnmatch(key, p) for p in patterns) for key in keys):
+                return False
+        elif operator == "Null":
+            # "false": the key must be present.
+            if (patterns == ["false"]) != bool(keys):
+                return False
+        else:
+            raise AssertionError(f"unexpected condition operator {operator}")
+    return True
+
+
+def test_the_hits_table_refuses_salt_keys(transformed: dict[str, Any]) -> None:
+    # Old versions kept the salt in the hits table, which point-in-time recovery keeps for 35
+    # days; the role can no longer put one there.
+    writers = [
+        s
+        for s in dynamodb_statements(transformed, "HitsTable")
+        if "dynamodb:PutItem" in as_list(s["Action"])
+    ]
+    assert writers
+    for statement in writers:
+        condition = statement["Condition"]
+        assert condition["ForAllValues:StringNotLike"] == {
+            "dynamodb:LeadingKeys": [f"{SALT_KEY_PREFIX}*"]
+        }
+        assert not allows_put(condition, f"{SALT_KEY_PREFIX}2026-11-23")
+        assert not allows_put(condition, SALT_KEY_PREFIX)
+        assert not allows_put(condition, None)
+        assert allows_put(condition, "3f2a9c0d1b4e5f60718293a4b5c6d7e8")
+
+
+def test_the_salts_table_keeps_no_copy_of_any_salt(transformed: dict[str, Any]) -> None:
+    table = resources_of_type(transformed, "AWS::DynamoDB::Table")["SaltsTable"]
+    # Nothing worth keeping: it goes with the stack, and a replacement starts empty.
+    assert table["DeletionPolicy"] == "Delete"
+    assert table["UpdateReplacePolicy"] == "Delete"
+    properties = table["Properties"]
+    assert properties["TableName"] == {"Fn::Sub": "${AWS::StackName}-salts"}
+    # No point-in-time recovery, so no restore or S3 export brings back a replaced salt; no
+    # stream, so no reader sees one go by.
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": False}
+    assert "StreamSpecification" not in properties
+    assert "KinesisStreamSpecification" not in properties
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    assert properties["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties.get("DeletionProtectionEnabled", False) is False
 
 
 def test_the_function_logs_to_its_own_group_with_retention_at_warn(
@@ -231,7 +285,7 @@ def test_only_the_beacon_and_badge_routes_and_no_cors(transformed: dict[str, Any
 
 def test_the_table_survives_the_stack_and_expires_its_items(transformed: dict[str, Any]) -> None:
     tables = resources_of_type(transformed, "AWS::DynamoDB::Table")
-    assert list(tables) == ["HitsTable"]
+    assert sorted(tables) == ["HitsTable", "SaltsTable"]
     table = tables["HitsTable"]
     assert table["DeletionPolicy"] == "Retain"
     assert table["UpdateReplacePolicy"] == "Retain"
@@ -292,22 +346,36 @@ def test_the_environment_comes_from_the_parameters_and_parses(
     variables = the_function(transformed)["Environment"]["Variables"]
     assert variables == {
         "TABLE_NAME": {"Ref": "HitsTable"},
+        "SALTS_TABLE": {"Ref": "SaltsTable"},
         "ALLOWED_HOSTS": {"Ref": "AllowedHosts"},
         "RETENTION_DAYS": {"Ref": "RetentionDays"},
         "RESPECT_DNT": {"Ref": "RespectDnt"},
+        "TRUST_CLOUDFRONT_HEADERS": {"Ref": "TrustCloudFrontHeaders"},
         "POWERTOOLS_SERVICE_NAME": "lambdactr",
         "POWERTOOLS_METRICS_NAMESPACE": "Lambdactr",
     }
     defaults = parameter_defaults(template)
     environment = {name: resolve(value, defaults) for name, value in variables.items()}
     assert Config.from_env(environment) == Config(
-        table_name=f"{STACK_NAME}-hits", allowed_hosts=(), retention_days=400, respect_dnt=True
+        table_name=f"{STACK_NAME}-hits",
+        salts_table_name=f"{STACK_NAME}-salts",
+        allowed_hosts=(),
+        retention_days=400,
+        respect_dnt=True,
+        # Without CloudFront in front, anyone can send CloudFront-Viewer-Country.
+        trust_cloudfront_headers=False,
     )
-    custom = {**defaults, "AllowedHosts": "example.org,*.example.org", "RespectDnt": "false"}
+    custom = {
+        **defaults,
+        "AllowedHosts": "example.org,*.example.org",
+        "RespectDnt": "false",
+        "TrustCloudFrontHeaders": "true",
+    }
     environment = {name: resolve(value, custom) for name, value in variables.items()}
     config = Config.from_env(environment)
     assert config.allowed_hosts == ("example.org", "*.example.org")
     assert config.respect_dnt is False
+    assert config.trust_cloudfront_headers is True
 
 
 def _base_url(output: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -7,16 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambdactr.function.item import (
-    PlainItem,
-    from_dynamodb,
-    is_counter_key,
-    is_hit_key,
-    is_salt_key,
-)
-from tests.support.function import json_lines
+from lambdactr.function.config import default_salts_table
+from lambdactr.function.item import PlainItem, from_dynamodb, is_counter_key, is_hit_key
+from tests.support.function import SettableClock, json_lines
 
 TABLE = "lambdactr-test-hits"
+SALTS_TABLE = default_salts_table(TABLE)
 
 
 @dataclass
@@ -26,6 +22,8 @@ class Counter:
     client: Any
     invoke_raw: Callable[[dict[str, Any]], dict[str, Any]]
     configure: Callable[..., None]
+    # The handler's wall clock, which picks the day's salt: a test moves it to change days.
+    clock: SettableClock
     log_stream: io.StringIO = field(default_factory=io.StringIO)
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -49,5 +47,6 @@ class Counter:
         }
 
     def salt_items(self) -> list[dict[str, Any]]:
-        scanned = self.client.scan(TableName=TABLE)["Items"]
-        return [i for i in scanned if is_salt_key(i["pk"]["S"])]
+        """Everything in the salts table."""
+        items: list[dict[str, Any]] = self.client.scan(TableName=SALTS_TABLE)["Items"]
+        return items

@@ -21,7 +21,7 @@ import pytest
 from lambdactr.function.item import PlainItem, from_dynamodb, is_hit_key
 from lambdactr.function.store import Store, make_client
 from tests.support.function import Wire, invoke
-from tests.support.tables import create_hits_table
+from tests.support.tables import create_tables
 
 TABLE = "lambdactr-fault-hits"
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL_DYNAMODB"
@@ -90,7 +90,7 @@ class MotoDynamoDB:
         return boto3.client("dynamodb", region_name="us-east-1", endpoint_url=self.url)
 
     def create_table(self, name: str = TABLE) -> None:
-        create_hits_table(self.client(), name)
+        create_tables(self.client(), name)
 
     def hits(self, table: str = TABLE) -> list[PlainItem]:
         client = self.client()

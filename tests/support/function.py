@@ -30,6 +30,7 @@ def wire(
     *,
     salt_store: SaltStore | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
     **config: Any,
 ) -> Collaborators:
     """A fresh container for the handler: `config` over `store`, and an empty salt cache.
@@ -40,10 +41,11 @@ def wire(
     from lambdactr.function import app
 
     collaborators = app.Collaborators.over(
-        Config(table_name=store.table_name, **config),
+        Config(table_name=store.table_name, salts_table_name=store.salts_table_name, **config),
         store,
         salt_store=salt_store,
         monotonic=monotonic,
+        clock=clock,
     )
     monkeypatch.setattr(app, "collaborators", collaborators)
     return collaborators
@@ -57,6 +59,16 @@ def invoke(event: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+class SettableClock:
+    """A clock that a test sets by hand, for the handler's wall clock or its monotonic one."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class Wire(Protocol):
     def __call__(
         self,
@@ -64,6 +76,7 @@ class Wire(Protocol):
         *,
         salt_store: SaltStore | None = ...,
         monotonic: Callable[[], float] = ...,
+        clock: Callable[[], float] = ...,
         **config: Any,
     ) -> Collaborators: ...
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
+from lambdactr.function.config import default_salts_table
 from lambdactr.function.item import PlainItem, counter_key, from_dynamodb, is_hit_key
 from tests.support.hits import CHROME
 
@@ -105,13 +106,17 @@ class Serve:
             )
         return self._client
 
-    def raw_items(self) -> list[dict[str, Any]]:
+    def raw_items(self, table: str | None = None) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         for page in self.client.get_paginator("scan").paginate(
-            TableName=self.table, ConsistentRead=True
+            TableName=table or self.table, ConsistentRead=True
         ):
             items.extend(page["Items"])
         return items
+
+    def salt_items(self) -> list[dict[str, Any]]:
+        """The salts table beside the hits table: the day's salt."""
+        return self.raw_items(default_salts_table(self.table))
 
     def hits(self) -> list[PlainItem]:
         return [from_dynamodb(i) for i in self.raw_items() if is_hit_key(i["pk"]["S"])]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from tests.support.paths import FUNCTION_PACKAGE, ROOT
 
@@ -43,6 +46,40 @@ def run_tool(*command: str, env: Mapping[str, str] | None = None, timeout: float
     return output
 
 
+SHA256 = re.compile(r"--hash=sha256:[0-9a-f]{64}")
+
+
+def makefile_variable(name: str) -> list[str]:
+    text = (ROOT / "Makefile").read_text()
+    match = re.search(rf"^{name}\s*:?=\s*(.*)$", text, re.MULTILINE)
+    assert match, f"{name} is not set in the Makefile"
+    return match.group(1).split()
+
+
+def makefile_recipe(target: str) -> str:
+    """The recipe of `target`, its continued lines joined."""
+    text = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    match = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n|#.*\n)+)", text, re.MULTILINE)
+    assert match, f"no recipe for {target} in the Makefile"
+    return match.group(1)
+
+
+def locked_requirements() -> dict[str, tuple[Requirement, list[str]]]:
+    """requirements-lambda.txt: each distribution's requirement and its hashes."""
+    (lock_name,) = makefile_variable("LAMBDA_LOCK")
+    text = (ROOT / lock_name).read_text().replace("\\\n", " ")
+    locked: dict[str, tuple[Requirement, list[str]]] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        specification, *options = line.split()
+        requirement = Requirement(specification)
+        assert all(SHA256.fullmatch(option) for option in options), line
+        locked[canonicalize_name(requirement.name)] = (requirement, options)
+    return locked
+
+
 def function_package_files() -> set[str]:
     """The shipped Lambda's source files, relative to src/: the folder is the artifact."""
     return {
@@ -72,6 +109,8 @@ def resolve(value: Any, parameters: Mapping[str, str]) -> Any:
             return parameters[name]
         if name == "HitsTable":
             return f"{STACK_NAME}-hits"
+        if name == "SaltsTable":
+            return f"{STACK_NAME}-salts"
         raise AssertionError(f"cannot resolve Ref {name}")
     return value
 

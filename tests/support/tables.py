@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lambdactr.function.item import PlainItem, salt_key, to_dynamodb
+from lambdactr.function.config import default_salts_table
+from lambdactr.function.item import SALT_KEY_PREFIX, PlainItem, to_dynamodb
 
 
 def create_hits_table(client: Any, name: str) -> None:
@@ -16,6 +17,12 @@ def create_hits_table(client: Any, name: str) -> None:
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
+
+
+def create_tables(client: Any, hits_table: str) -> None:
+    """What the handler writes to: the hits table, and the salts table beside it (same schema)."""
+    create_hits_table(client, hits_table)
+    create_hits_table(client, default_salts_table(hits_table))
 
 
 @dataclass
@@ -33,4 +40,6 @@ class HitsTable:
         self.client.put_item(TableName=self.name, Item=attributes)
 
     def put_salt(self, day: str) -> None:
-        self.put_raw({"pk": {"S": salt_key(day)}, "salt": {"B": b"\x01" * 32}, "ttl": {"N": "1"}})
+        """A salt item as versions before the salts table kept it in the hits table."""
+        legacy_key = f"{SALT_KEY_PREFIX}{day}"
+        self.put_raw({"pk": {"S": legacy_key}, "salt": {"B": b"\x01" * 32}, "ttl": {"N": "1"}})

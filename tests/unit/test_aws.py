@@ -10,7 +10,8 @@ import argparse
 import pytest
 from botocore.exceptions import NoCredentialsError
 
-from lambdactr.aws import dynamodb_client, is_local_endpoint
+from lambdactr.aws import add_dynamodb_options, dynamodb_client, is_local_endpoint, salts_table
+from lambdactr.function.config import Config
 
 
 def options(endpoint: str) -> argparse.Namespace:
@@ -35,3 +36,32 @@ def test_remote_endpoint_never_gets_placeholder_credentials() -> None:
 )
 def test_is_local_endpoint(endpoint: str, local: bool) -> None:
     assert is_local_endpoint(endpoint) is local
+
+
+@pytest.mark.parametrize(
+    ("argv", "environment", "tables"),
+    [
+        ([], {}, ("lambdactr-hits", "lambdactr-salts")),
+        (["--table", "blog-hits"], {}, ("blog-hits", "blog-salts")),
+        (["--table", "counts"], {}, ("counts", "counts-salts")),
+        (["--salts-table", "mine"], {}, ("lambdactr-hits", "mine")),
+        ([], {"TABLE_NAME": "x-hits"}, ("x-hits", "x-salts")),
+        ([], {"TABLE_NAME": "x-hits", "SALTS_TABLE": "y"}, ("x-hits", "y")),
+    ],
+)
+def test_the_salts_table_is_named_beside_the_hits_table(
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    environment: dict[str, str],
+    tables: tuple[str, str],
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    parser = argparse.ArgumentParser()
+    add_dynamodb_options(parser, salts=True)
+    args = parser.parse_args(argv)
+    assert (args.table, salts_table(args)) == tables
+    if "--salts-table" not in argv:
+        # The Lambda derives the same name from the same environment.
+        config = Config.from_env({**environment, "TABLE_NAME": args.table})
+        assert config.salts_table_name == tables[1]

@@ -67,15 +67,16 @@ class Collaborators:
         *,
         salt_store: SaltStore | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> Collaborators:
         """The set for `store`, with an empty salt cache of its own, as in a new container."""
-        keeper = SaltKeeper(salt_store or store, report_salt_failure, monotonic)
+        keeper = SaltKeeper(salt_store or store, report_salt_failure, monotonic, clock)
         return cls(config, store, keeper)
 
     @classmethod
     def from_environment(cls) -> Collaborators:
         config = Config.from_env()
-        return cls.over(config, Store(config.table_name, make_client()))
+        return cls.over(config, Store(config.table_name, make_client(), config.salts_table_name))
 
 
 # At cold start, once: the client alone is a large part of it.
@@ -226,7 +227,7 @@ def _beacon_request(kind: BeaconKind, event: dict[str, Any]) -> BeaconRequest:
 def _save(hit: Hit, deps: Collaborators) -> bool:
     """Store the hit; False (with the hit logged whole for replay) when DynamoDB refused it."""
     item: PlainItem = {"pk": secrets.token_hex(16), **hit.fields}
-    salt = deps.salts.salt_for(str(hit.fields["day"]))
+    salt = deps.salts.current()
     if salt is None:
         item["novid"] = True
     else:
@@ -247,7 +248,11 @@ def _save(hit: Hit, deps: Collaborators) -> bool:
     return True
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+# log_event pinned off: POWERTOOLS_LOGGER_LOG_EVENT=true would otherwise log every event whole,
+# with the visitor's address and cookies.
+@logger.inject_lambda_context(
+    log_event=False, correlation_id_path=correlation_paths.API_GATEWAY_HTTP
+)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolver.resolve(event, context)

@@ -127,7 +127,10 @@ def hit_from_request(request: BeaconRequest, config: Config) -> Hit | Ignored:
     title = clean(params.get("t", ""), FIELD_MAX_BYTES["title"])
     if title:
         fields["title"] = title
-    country = country_code(headers.get("cloudfront-viewer-country", ""), request.source_ip)
+    viewer_country = (
+        headers.get("cloudfront-viewer-country", "") if config.trust_cloudfront_headers else ""
+    )
+    country = country_code(viewer_country, request.source_ip)
     if country:
         fields["cc"] = country
     lang = primary_language(headers.get("accept-language", ""))

@@ -15,6 +15,14 @@ PlainItem: TypeAlias = dict[str, PlainValue]
 
 # DynamoDB bills a write per started KB of item size, so 1,024 bytes is one write request unit.
 MAX_ITEM_BYTES = 1024
+# AWS gives a number's size only approximately (about one byte per two significant digits, plus
+# one), and DynamoDB takes numbers of up to 38 digits: at most 21 bytes. Items are fitted to a
+# budget that leaves room for every number of a hit (ts, ttl) to count at that maximum, and
+# more, so one item stays one write unit however DynamoDB really counts it.
+NUMBER_MAX_BYTES = 21
+ITEM_BUDGET_BYTES = MAX_ITEM_BYTES - 64
+# Old deployments kept the daily salt in the hits table under `salt#YYYY-MM-DD`; those items
+# expire by TTL, and the report and replay skip them. No hit key ever starts so.
 SALT_KEY_PREFIX = "salt#"
 # A page's view counter for the `/c.svg` badge: `n#` and a hash of its site and path, with the
 # count in `n` and the site and path as attributes. Only `/c.svg` views move it.
@@ -22,7 +30,7 @@ COUNTER_KEY_PREFIX = "n#"
 _COUNTER_HASH_HEX_CHARS = 32
 
 # Per-field ceilings in UTF-8 bytes, applied when a hit is built. Together they can still exceed
-# MAX_ITEM_BYTES for hostile input, which `fit` then trims in TRIM_ORDER.
+# ITEM_BUDGET_BYTES for hostile input, which `fit` then trims in TRIM_ORDER.
 FIELD_MAX_BYTES: Mapping[str, int] = {
     "site": 128,
     "path": 256,
@@ -44,10 +52,6 @@ _MIN_USEFUL_BYTES = 16
 
 def is_salt_key(pk: str) -> bool:
     return pk.startswith(SALT_KEY_PREFIX)
-
-
-def salt_key(day: str) -> str:
-    return f"{SALT_KEY_PREFIX}{day}"
 
 
 def is_counter_key(pk: str) -> bool:
@@ -88,7 +92,7 @@ def _value_size(value: PlainValue) -> int:
     return 3 + sum(len(k.encode()) + len(v.encode()) + 1 for k, v in value.items())
 
 
-def fit(item: PlainItem, budget: int = MAX_ITEM_BYTES) -> PlainItem:
+def fit(item: PlainItem, budget: int = ITEM_BUDGET_BYTES) -> PlainItem:
     """Trim optional fields, least useful first, until the item is within `budget` bytes."""
     excess = item_size(item) - budget
     for name in TRIM_ORDER:

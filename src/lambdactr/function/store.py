@@ -1,4 +1,5 @@
-"""The Lambda's only door to DynamoDB: one PutItem per hit, the badge counters and the salt."""
+"""The Lambda's only door to DynamoDB: one PutItem per hit and the badge counters in the
+hits table, and the daily salt in the salts table."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import botocore.session
 from botocore.config import Config as ClientConfig
 from botocore.exceptions import ClientError
 
-from .item import PlainItem, counter_key, salt_key, to_dynamodb
+from .config import default_salts_table
+from .item import PlainItem, counter_key, to_dynamodb
+from .privacy import Salt
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -28,6 +31,8 @@ CLIENT_CONFIG = ClientConfig(
 WORST_CALL_SECONDS = _ATTEMPTS * (_CONNECT_SECONDS + _READ_SECONDS) + (_ATTEMPTS - 1) * 1
 # Where a client goes when no region is configured: the local endpoints ignore it anyway.
 FALLBACK_REGION = "us-east-1"
+# The salts table's one item: the current day's salt replaces the previous one in place.
+SALT_KEY = "current"
 
 
 def error_code(error: ClientError) -> str:
@@ -46,8 +51,11 @@ def make_client() -> DynamoDBClient:
 
 
 class Store:
-    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+    def __init__(
+        self, table_name: str, client: DynamoDBClient, salts_table_name: str | None = None
+    ) -> None:
         self.table_name = table_name
+        self.salts_table_name = salts_table_name or default_salts_table(table_name)
         self.client = client
 
     def put_hit(self, item: PlainItem) -> None:
@@ -82,33 +90,34 @@ class Store:
         count = response.get("Item", {}).get("n", {}).get("N")
         return int(count) if count else 0
 
-    def get_salt(self, day: str) -> bytes | None:
+    def get_salt(self) -> Salt | None:
         response = self.client.get_item(
-            TableName=self.table_name,
-            Key={"pk": {"S": salt_key(day)}},
-            ConsistentRead=True,
+            TableName=self.salts_table_name, Key={"pk": {"S": SALT_KEY}}, ConsistentRead=True
         )
         attributes: dict[str, Any] = dict(response.get("Item", {}))
-        salt = attributes.get("salt", {}).get("B")
-        return bytes(salt) if salt else None
+        value = attributes.get("salt", {}).get("B")
+        expires_at = attributes.get("ttl", {}).get("N", "")
+        if not value or not expires_at.isdigit():
+            return None
+        return Salt(bytes(value), int(expires_at))
 
-    def create_salt(self, day: str, salt: bytes, expires_at: int) -> bytes:
+    def create_salt(self, salt: Salt, now: int) -> Salt | None:
         try:
             self.client.put_item(
-                TableName=self.table_name,
+                TableName=self.salts_table_name,
                 Item={
-                    "pk": {"S": salt_key(day)},
-                    "salt": {"B": salt},
-                    "ttl": {"N": str(expires_at)},
+                    "pk": {"S": SALT_KEY},
+                    "salt": {"B": salt.value},
+                    "ttl": {"N": str(salt.expires_at)},
                 },
-                ConditionExpression="attribute_not_exists(pk)",
+                # Writing over an expired salt is what deletes it; a live one is kept.
+                ConditionExpression="attribute_not_exists(pk) OR #ttl <= :now",
+                ExpressionAttributeNames={"#ttl": "ttl"},
+                ExpressionAttributeValues={":now": {"N": str(now)}},
             )
         except ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
             # Another container created the day's salt first; everyone uses that one.
-            winner = self.get_salt(day)
-            if winner is None:
-                raise
-            return winner
+            return self.get_salt()
         return salt

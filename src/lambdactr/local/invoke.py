@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "event", help="an API Gateway HTTP API event, e.g. events/gif.json (- reads stdin)"
     )
     add_state_dir_option(parser)
-    add_dynamodb_options(parser)
+    add_dynamodb_options(parser, salts=True)
 
 
 def run(args: argparse.Namespace) -> int:

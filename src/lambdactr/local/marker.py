@@ -12,18 +12,26 @@ import json
 import os
 import socket
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from ..function.config import default_salts_table
 from .state import write_atomically
 
 _MARKER_NAME = "serve.json"
 
 
-def write_serve_marker(state_dir: Path, endpoint: str, table: str) -> Path:
+class RunningServe(NamedTuple):
+    pid: int
+    endpoint: str
+    table: str
+    salts_table: str
+
+
+def write_serve_marker(state_dir: Path, endpoint: str, table: str, salts_table: str) -> Path:
     marker = state_dir / _MARKER_NAME
-    write_atomically(
-        marker, json.dumps({"pid": os.getpid(), "endpoint": endpoint, "table": table}) + "\n"
-    )
+    record = {"pid": os.getpid(), "endpoint": endpoint, "table": table, "salts_table": salts_table}
+    write_atomically(marker, json.dumps(record) + "\n")
     return marker
 
 
@@ -34,17 +42,18 @@ def remove_serve_marker(state_dir: Path) -> None:
             marker.unlink()
 
 
-def running_serve(state_dir: Path) -> tuple[int, str, str] | None:
-    """(pid, endpoint, table) of a `lambdactr serve` that keeps its table in `state_dir`."""
+def running_serve(state_dir: Path) -> RunningServe | None:
+    """The `lambdactr serve` that keeps its tables in `state_dir`, if one runs."""
     try:
         marker = json.loads((state_dir / _MARKER_NAME).read_text(encoding="utf-8"))
         pid, endpoint, table = int(marker["pid"]), str(marker["endpoint"]), str(marker["table"])
-    except (OSError, ValueError, KeyError, TypeError):
+        salts_table = str(marker.get("salts_table") or default_salts_table(table))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     if pid == os.getpid() or not _alive(pid) or not _accepting(endpoint):
         # A marker left by a killed server: its pid may since belong to anything else.
         return None
-    return pid, endpoint, table
+    return RunningServe(pid, endpoint, table, salts_table)
 
 
 def _alive(pid: int) -> bool:

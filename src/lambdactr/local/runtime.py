@@ -19,6 +19,7 @@ from ..aws import (
     FAKE_SECRET_KEY,
     has_credentials,
     is_local_endpoint,
+    salts_table,
 )
 from ..function.store import FALLBACK_REGION, error_code
 from . import marker, state
@@ -45,9 +46,9 @@ def add_state_dir_option(parser: argparse.ArgumentParser) -> None:
 
 
 def configure_environment(
-    *, table: str, endpoint: str, region: str | None, profile: str | None
+    *, table: str, salts: str, endpoint: str, region: str | None, profile: str | None
 ) -> None:
-    """Set what the Lambda reads at import: its table, its DynamoDB, a region and credentials.
+    """Set what the Lambda reads at import: its tables, its DynamoDB, a region and credentials.
 
     `lambdactr.function.app` builds its config and its DynamoDB client when it is first imported, so
     this must run before that.
@@ -56,6 +57,7 @@ def configure_environment(
     from botocore.exceptions import BotoCoreError
 
     os.environ["TABLE_NAME"] = table
+    os.environ["SALTS_TABLE"] = salts
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     if profile:
         os.environ["AWS_PROFILE"] = profile
@@ -112,19 +114,25 @@ class SerialHandler:
 class Database:
     endpoint: str
     table: str
+    # The daily salt's table, beside the hits table in the same DynamoDB.
+    salts_table: str
     client: DynamoDBClient
     created: bool
-    # Set when the table lives in the embedded DynamoDB and is saved here between runs.
+    # Set when the tables live in the embedded DynamoDB and are saved here between runs: the
+    # hits table's file; the salts table's lies beside it.
     state_file: Path | None = None
     loaded: int = 0
     embedded: EmbeddedDynamoDB | None = None
-    # Set when another process (a running `lambdactr serve`) holds the table.
+    # Set when another process (a running `lambdactr serve`) holds the tables.
     shared_with_pid: int | None = None
 
     def save(self) -> int:
+        """Save both tables; return how many hits-table items were saved."""
         if self.state_file is None:
             return 0
+        salts_file = state.state_file(self.state_file.parent, self.salts_table)
         with state.signals_deferred():
+            state.save_table(self.client, self.salts_table, salts_file)
             return state.save_table(self.client, self.table, self.state_file)
 
 
@@ -132,37 +140,49 @@ class Database:
 def open_database(
     args: argparse.Namespace, *, db_port: int, share_running_serve: bool
 ) -> Iterator[Database]:
-    """The table the handler will write to, configured in the environment.
+    """The tables the handler will write to (hits and salts), configured in the environment.
 
     With `--endpoint-url` (or AWS_ENDPOINT_URL_DYNAMODB) that DynamoDB is used as it is.
-    Otherwise the table lives in an embedded DynamoDB on `db_port`, loaded from `--state-dir`
-    first; the caller saves it. With `share_running_serve`, a `lambdactr serve` already running
-    from the same state directory lends its table instead.
+    Otherwise the tables live in an embedded DynamoDB on `db_port`, loaded from `--state-dir`
+    first; the caller saves them. With `share_running_serve`, a `lambdactr serve` already
+    running from the same state directory lends its tables instead.
     """
     table: str = args.table
+    salts = salts_table(args)
     state_dir: Path = args.state_dir
     if args.endpoint_url:
         configure_environment(
-            table=table, endpoint=args.endpoint_url, region=args.region, profile=args.profile
+            table=table,
+            salts=salts,
+            endpoint=args.endpoint_url,
+            region=args.region,
+            profile=args.profile,
         )
         client = boto3_client(args.endpoint_url)
-        yield Database(args.endpoint_url, table, client, _ensure(client, table, args.endpoint_url))
+        created = _ensure(client, table, args.endpoint_url)
+        _ensure(client, salts, args.endpoint_url)
+        yield Database(args.endpoint_url, table, salts, client, created)
         return
 
     running = marker.running_serve(state_dir)
     if running is not None:
-        pid, endpoint, running_table = running
         if not share_running_serve:
             raise LocalError(
-                f"lambdactr serve (pid {pid}) is already running with its table in {state_dir}/;"
-                " stop it first, or give this one another --state-dir"
+                f"lambdactr serve (pid {running.pid}) is already running with its table in"
+                f" {state_dir}/; stop it first, or give this one another --state-dir"
             )
-        if running_table == table:
+        if (running.table, running.salts_table) == (table, salts):
             configure_environment(
-                table=table, endpoint=endpoint, region=args.region, profile=args.profile
+                table=table,
+                salts=salts,
+                endpoint=running.endpoint,
+                region=args.region,
+                profile=args.profile,
             )
-            client = boto3_client(endpoint)
-            yield Database(endpoint, table, client, created=False, shared_with_pid=pid)
+            client = boto3_client(running.endpoint)
+            yield Database(
+                running.endpoint, table, salts, client, created=False, shared_with_pid=running.pid
+            )
             return
 
     embedded = EmbeddedDynamoDB("127.0.0.1", db_port)
@@ -174,15 +194,19 @@ def open_database(
             " choose another --db-port"
         ) from error
     try:
-        configure_environment(table=table, endpoint=endpoint, region=args.region, profile=None)
+        configure_environment(
+            table=table, salts=salts, endpoint=endpoint, region=args.region, profile=None
+        )
         client = boto3_client(endpoint)
         created = _ensure(client, table, endpoint)
+        _ensure(client, salts, endpoint)
         state_file = state.state_file(state_dir, table)
         try:
+            state.load_table(client, salts, state.state_file(state_dir, salts))
             loaded = state.load_table(client, table, state_file)
         except state.StateError as error:
             raise LocalError(str(error)) from error
-        yield Database(endpoint, table, client, created, state_file, loaded, embedded)
+        yield Database(endpoint, table, salts, client, created, state_file, loaded, embedded)
     finally:
         embedded.stop()
 

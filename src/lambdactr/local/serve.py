@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="port of the embedded DynamoDB, on 127.0.0.1 (%(default)s; 0 picks a free one)",
     )
     add_state_dir_option(parser)
-    add_dynamodb_options(parser)
+    add_dynamodb_options(parser, salts=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,7 +79,9 @@ def _serve(args: argparse.Namespace, database: Database) -> int:
     status = 0
     try:
         if marker_dir is not None:
-            marker.write_serve_marker(marker_dir, database.endpoint, database.table)
+            marker.write_serve_marker(
+                marker_dir, database.endpoint, database.table, database.salts_table
+            )
         _print_banner(args, database, server.port, report_command)
         _stop_on_signals()
         with contextlib.suppress(_Stop):
@@ -142,6 +144,7 @@ def _print_banner(
         f"  GIF beacon  {base_url}/c.gif",
         f"  SVG badge   {base_url}/c.svg",
         f"  DynamoDB    {database.endpoint} table {database.table}: {where}",
+        f"  Salts       table {database.salts_table}, beside it",
         "",
         "Paste into your pages:",
         snippet(base_url) + NOTE,
