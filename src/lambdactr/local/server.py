@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 
 from ..function.beacon import IGNORED_HEADER
-from ..snippet import snippet
+from ..snippet import ONE_TAG_NOTE, snippet
 from .event import (
     Handler,
     HttpAnswer,
@@ -191,30 +191,38 @@ class _RequestHandler(BaseHTTPRequestHandler):
         sys.stderr.write(f"lambdactr serve: {format % args}\n")
 
 
-def demo_page(base_url: str, report_command: str) -> str:
-    """A page that embeds both beacons, so opening it counts a view (one hit per beacon)."""
-    tags = snippet(base_url)
+def demo_page(base_url: str, report_commands: list[str]) -> str:
+    """A page that embeds the beacon, so opening it counts a view, and shows the tag to paste.
+
+    Its own tag carries `?p=/`: the page is the site's only page, and saying so spares the
+    report's "every path reads as /" warning, which is for real sites.
+    """
+    tag = snippet(base_url)
+    own_tag = tag.replace("/c.css", "/c.css?p=/", 1)
+    commands = "\n".join(report_commands)
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>lambdactr, running locally</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-{tags.splitlines()[0]}
+{own_tag}
 <style>
-body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto; }}
+body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto;
+  padding: 0 1rem; }}
 pre, code {{ background: #f3f3f3; }}
 pre {{ padding: .75rem; overflow-x: auto; }}
 </style>
 </head>
 <body>
 <h1>lambdactr is counting</h1>
-<p>This page embeds both beacons, so each time it loads the local table gains two hits:
-one from the stylesheet, one from the image. These are the tags, ready to paste:</p>
-<pre>{escape(tags)}</pre>
+<p>This page embeds the beacon, so each time it loads the local table gains one hit.
+This is the tag, ready to paste into every page of your site:</p>
+<pre>{escape(tag)}</pre>
+<p>{escape(ONE_TAG_NOTE)} To name each page in every browser, add its path with
+<code>lambdactr snippet URL --for hugo</code> (or jekyll, eleventy, zola, astro).</p>
 <p>See what was counted:</p>
-<pre>{escape(report_command)}</pre>
-<p>{tags.splitlines()[1]}</p>
+<pre>{escape(commands)}</pre>
 </body>
 </html>
 """

@@ -21,8 +21,18 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ..aws import add_dynamodb_options, dynamodb_client
+from ..aws import (
+    CLIENT_CONFIG,
+    UNREACHABLE_ERRORS,
+    add_dynamodb_options,
+    dynamodb_client,
+    give_up_when_unreachable,
+    has_credentials,
+    names_a_table,
+    unreachable_message,
+)
 from ..function.store import FALLBACK_REGION, error_code
+from ..local.runtime import LocalError, add_local_options, describe_local_table, open_database
 from .aggregate import aggregate
 from .classify import Classifier
 from .model import Report, top_rows
@@ -59,6 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"read the table name from this CloudFormation stack's {STACK_OUTPUT} output "
         "(instead of --table)",
     )
+    add_local_options(source)
     source.add_argument(
         "--segments",
         type=int,
@@ -96,10 +107,15 @@ def run(args: argparse.Namespace) -> int:
         if args.top is not None and args.top < 1:
             raise QueryError("--top must be at least 1")
         query = build_query(args, utc_today())
-        client = dynamodb_client(args)
-        table = stack_table_name(args) if args.stack else args.table
-        report = read_report(client, table, query, segments=args.segments, progress_console=errors)
-    except (QueryError, ReportError) as error:
+        if reads_local_table(args):
+            report = _read_local_report(args, query, errors)
+        else:
+            client = dynamodb_client(args)
+            table = stack_table_name(args) if args.stack else args.table
+            report = read_report(
+                client, table, query, segments=args.segments, progress_console=errors
+            )
+    except (QueryError, ReportError, LocalError) as error:
         print(f"lambdactr report: {error}", file=sys.stderr)
         return 2 if isinstance(error, QueryError) else 1
 
@@ -110,6 +126,39 @@ def run(args: argparse.Namespace) -> int:
             print(f"warning: {warning}", file=sys.stderr)
     write(report, args.format, args.output)
     return 0
+
+
+def reads_local_table(args: argparse.Namespace) -> bool:
+    """--local, or nothing chosen on a machine without AWS credentials: `lambdactr serve`'s table.
+
+    A table, stack, endpoint or profile given by flag or environment always wins.
+    """
+    if args.local:
+        return True
+    if names_a_table(args, extra=("stack",)):
+        return False
+    import boto3
+
+    if has_credentials(boto3.Session(region_name=args.region)):
+        return False
+    print(
+        "lambdactr report: no AWS credentials, so reading the local table of `lambdactr serve`"
+        " (give --table, --stack or --endpoint-url for another)",
+        file=sys.stderr,
+    )
+    return True
+
+
+def _read_local_report(args: argparse.Namespace, query: ReportQuery, errors: Console) -> Report:
+    with open_database(args, db_port=0, share_running_serve=True) as database:
+        print(f"lambdactr report: {describe_local_table(database)}", file=sys.stderr)
+        return read_report(
+            database.client,
+            database.table,
+            query,
+            segments=args.segments,
+            progress_console=errors,
+        )
 
 
 def utc_today() -> date:
@@ -152,6 +201,8 @@ def read_report(
         return aggregate(items, query, Classifier())
     except ClientError as error:
         raise ReportError(_explain(error, table)) from error
+    except UNREACHABLE_ERRORS as error:
+        raise ReportError(unreachable_message(client, error)) from error
     except BotoCoreError as error:
         raise ReportError(str(error)) from error
     finally:
@@ -166,6 +217,8 @@ def _table_size(client: DynamoDBClient, table: str) -> TableSize | None:
             raise ReportError(_explain(error, table)) from error
         # Allowed to Scan but not to DescribeTable: go on without the estimate.
         return None
+    except UNREACHABLE_ERRORS as error:
+        raise ReportError(unreachable_message(client, error)) from error
     except BotoCoreError as error:
         raise ReportError(str(error)) from error
 
@@ -181,12 +234,15 @@ def stack_table_name(args: argparse.Namespace) -> str:
 
     session = boto3.Session(profile_name=args.profile, region_name=args.region)
     cloudformation = session.client(
-        "cloudformation", region_name=session.region_name or FALLBACK_REGION
+        "cloudformation", region_name=session.region_name or FALLBACK_REGION, config=CLIENT_CONFIG
     )
+    give_up_when_unreachable(cloudformation)
     try:
         stacks = cloudformation.describe_stacks(StackName=args.stack)["Stacks"]
     except ClientError as error:
         raise ReportError(f"stack {args.stack!r}: {error}") from error
+    except UNREACHABLE_ERRORS as error:
+        raise ReportError(unreachable_message(cloudformation, error)) from error
     except BotoCoreError as error:
         raise ReportError(str(error)) from error
     outputs = {
