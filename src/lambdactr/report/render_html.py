@@ -13,7 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from .model import Report, Row
+from .model import Report, Row, left_out_line
 
 CHART_LABEL_CHARS = 28
 CHART_ROWS = 10
@@ -53,6 +53,7 @@ h2 { font-size: 1.1rem; margin: 0 0 8px; }
 .total { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px;
   min-width: 140px; }
 .total b { display: block; font-size: 1.6rem; }
+.left-out { margin: -8px 0 16px; color: var(--muted); }
 .warning { background: #fef3c7; border: 1px solid #f59e0b; border-radius: 8px; padding: 8px 12px;
   margin-bottom: 12px; overflow-wrap: anywhere; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 340px), 1fr));
@@ -84,6 +85,7 @@ def render_html(report: Report) -> str:
         f"<div class='total'>Pageviews<b id='pageviews'>{report.pageviews:,}</b></div>"
         f"<div class='total'>Visitors<b id='visitors'>{report.visitors:,}</b></div>"
         "</div>",
+        _left_out(report),
         *(f"<p class='warning'>{escape(warning)}</p>" for warning in report.warnings),
         _section(
             "days",
@@ -158,6 +160,13 @@ def render_html(report: Report) -> str:
         f"<script>{get_plotlyjs()}</script></head>\n"
         f"<body><main>{''.join(body)}</main><script>{_FIT_CHARTS}</script></body></html>\n"
     )
+
+
+def _left_out(report: Report) -> str:
+    line = left_out_line(report)
+    if line is None:
+        return ""
+    return f"<p class='left-out' id='left-out'>{escape(line)}</p>"
 
 
 def _section(
