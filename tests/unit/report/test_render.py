@@ -230,8 +230,10 @@ def test_an_empty_report_renders_in_every_format() -> None:
     assert "Pageviews 0" in console.export_text()
 
     html = render_html(empty)
-    assert "<td colspan='3'>none</td>" in html
-    assert html.count("Plotly.newPlot(") == 7
+    # Every day has its slot on the chart; each empty breakdown says so in a line, no chart.
+    assert html.count("Plotly.newPlot(") == 1
+    assert "<section id='pages'><h2>Pages</h2><p class='none'>none in this range</p>" in html
+    assert html.count("none in this range") == 10
 
 
 def test_warnings_are_shown_in_the_table_and_the_page() -> None:
