@@ -382,7 +382,7 @@ def _warnings(
             share = round(100 * root / site_views[site])
             warnings.append(
                 f'{site}: {share}% of pageviews were read as "/" from the Referer, in every'
-                " browser: the tag lacks referrerpolicy=\"no-referrer-when-downgrade\" (print it"
+                ' browser: the tag lacks referrerpolicy="no-referrer-when-downgrade" (print it'
                 " with `lambdactr snippet`), or the site has a single page. ?p= names each page"
                 " in every browser (`lambdactr snippet URL --for hugo`, or jekyll, eleventy,"
                 " zola, astro)."
