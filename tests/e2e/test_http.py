@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import shutil
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -157,9 +159,19 @@ def test_banner_prints_beacons_snippet_and_report_command(shared_serve: Serve) -
     base = shared_serve.base_url
     assert f"CSS beacon  {base}/c.css" in out
     assert f"GIF beacon  {base}/c.gif" in out
+    # Exactly one tag to paste, and why not two.
     assert f'<link rel="stylesheet" href="{base}/c.css" media="none"' in out
-    assert f'<img src="{base}/c.gif"' in out
-    assert f"lambdactr report --table lambdactr-hits --endpoint-url {shared_serve.endpoint}" in out
+    assert "<img " not in out
+    assert "One tag per page: two would count each view twice." in out
+    # Report commands that work as pasted: the program named so that the shell finds it (the
+    # venv's script by its path unless `lambdactr` on PATH is that very script).
+    local = re.search(rf"^  (\S+) report --local --state-dir {shared_serve.state_dir}$", out, re.M)
+    assert local is not None, out
+    assert shutil.which(local.group(1)) is not None
+    program = local.group(1)
+    assert (
+        f"  {program} report --table lambdactr-hits --endpoint-url {shared_serve.endpoint}\n" in out
+    )
 
 
 def test_burst_of_500_at_concurrency_20_stores_500_without_5xx(shared_serve: Serve) -> None:
