@@ -9,6 +9,7 @@ import shutil
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from lambdactr.snippet import ONE_TAG_NOTE, snippet
 from tests.support.function import json_lines
 from tests.support.serve import Serve, StartServe, request
 
@@ -123,7 +125,7 @@ class _TagFinder(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
-def test_demo_page_embeds_both_beacons_with_the_referrer_policy(shared_serve: Serve) -> None:
+def test_demo_page_embeds_one_beacon_and_shows_the_one_tag(shared_serve: Serve) -> None:
     answer = shared_serve.get("/")
 
     assert answer.status == 200
@@ -132,12 +134,17 @@ def test_demo_page_embeds_both_beacons_with_the_referrer_policy(shared_serve: Se
     finder.feed(answer.body.decode())
     links = [a for t, a in finder.tags if t == "link" and a.get("rel") == "stylesheet"]
     images = [a for t, a in finder.tags if t == "img"]
-    assert [a["href"] for a in links] == [f"{shared_serve.base_url}/c.css"]
-    assert [a["src"] for a in images] == [f"{shared_serve.base_url}/c.gif"]
+    # One tag, so one hit per load; it names its page, the site's only one.
+    assert [a["href"] for a in links] == [f"{shared_serve.base_url}/c.css?p=/"]
+    assert images == []
     assert links[0]["media"] == "none"
-    for attributes in (*links, *images):
-        assert attributes["referrerpolicy"] == "no-referrer-when-downgrade"
-    assert f"--endpoint-url {shared_serve.endpoint}" in answer.body.decode()
+    assert links[0]["referrerpolicy"] == "no-referrer-when-downgrade"
+    page = answer.body.decode()
+    # The tag to paste is the plain one, shown once, with why one is enough.
+    assert escape(snippet(shared_serve.base_url)) in page
+    assert page.count("&lt;link") == 1
+    assert ONE_TAG_NOTE in page
+    assert f"--endpoint-url {shared_serve.endpoint}" in page
 
 
 def test_access_log_has_one_line_per_request_and_no_address(shared_serve: Serve) -> None:
