@@ -9,6 +9,7 @@ import shlex
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -33,7 +34,9 @@ HELP = "run the counter locally: the Lambda's handler behind HTTP, with an embed
 
 
 # A kill -9 or a crash loses at most this many seconds of hits (plus the time a save takes).
-AUTOSAVE_SECONDS = 10.0
+AUTOSAVE_SECONDS = 20.0
+# A table this long without a change is saved at once.
+AUTOSAVE_QUIET_SECONDS = 2.0
 
 
 class _Stop(Exception):
@@ -54,7 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=AUTOSAVE_SECONDS,
         metavar="SECONDS",
-        help="save the embedded table this often while it changes (%(default)s)",
+        help="save the embedded table by itself at most this long after a change, sooner once"
+        " hits pause (%(default)s)",
     )
     add_state_dir_option(parser)
     add_dynamodb_options(parser)
@@ -154,16 +158,19 @@ def _save_now(database: Database, handler: SerialHandler) -> int:
 
 
 class _Autosave:
-    """Saves the embedded table every few seconds while it changes, so a kill -9 loses little.
+    """Saves the embedded table by itself, so that a kill -9 or a crash loses little.
 
-    A change is a call of the handler, or another item count (an `invoke` or `replay` sharing
-    this server's table writes to it directly).
+    A change waits at most `seconds` to be saved, and is saved sooner once the table has been
+    quiet for a moment: under a steady stream of hits, a save (which holds the handler back
+    while it scans the table) comes only every `seconds`. A change is a call of the handler,
+    or another item count (an `invoke` or `replay` sharing this table writes to it directly).
     """
 
     def __init__(self, database: Database, handler: SerialHandler, seconds: float) -> None:
         self._database = database
         self._handler = handler
-        self._seconds = max(seconds, 0.1)
+        self._longest = max(seconds, 0.1)
+        self._quiet = min(AUTOSAVE_QUIET_SECONDS, self._longest / 4)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="autosave", daemon=True)
         self._saved = self._fingerprint()
@@ -181,12 +188,19 @@ class _Autosave:
         return self._handler.calls, int(table.get("ItemCount", 0))
 
     def _run(self) -> None:
-        while not self._stopping.wait(self._seconds):
+        last, unsaved_since, changed_at = self._saved, 0.0, 0.0
+        while not self._stopping.wait(self._quiet):
             try:
-                now = self._fingerprint()
-                if now != self._saved:
+                now, at = self._fingerprint(), time.monotonic()
+                if now != last:
+                    last, changed_at = now, at
+                    unsaved_since = unsaved_since or at
+                if now == self._saved:
+                    unsaved_since = 0.0
+                    continue
+                if at - changed_at >= self._quiet or at - unsaved_since >= self._longest:
                     _save_now(self._database, self._handler)
-                    self._saved = now
+                    self._saved, unsaved_since = now, 0.0
             except Exception as error:
                 # The previous state file is still whole; the next round tries again.
                 print_error(f"autosave to {self._database.state_file} failed: {error!r}")
@@ -237,8 +251,8 @@ def _print_banner(
         *(f"  {command}" for command in commands),
         "",
         (
-            f"Ctrl-C stops the server and saves the table; it also saves every {args.autosave:g} s"
-            " while hits arrive."
+            "Ctrl-C stops the server and saves the table; it also saves by itself within"
+            f" {args.autosave:g} s of a new hit."
             if database.embedded is not None
             else "Ctrl-C stops the server."
         ),
