@@ -65,9 +65,10 @@ def test_report_without_flags_or_aws_account_reads_the_running_serve(
 
     assert data["pageviews"] == 3
     assert [(page["path"], page["pageviews"]) for page in data["pages"]] == [(path, 3)]
-    notice = [line for line in stderr.splitlines() if "no AWS credentials" in line]
-    assert len(notice) == 1
-    assert f"of lambdactr serve (pid {serve.process.pid})" in stderr
+    # One line says which table was read, and why.
+    [notice] = stderr.strip().splitlines()
+    assert "no AWS credentials" in notice
+    assert f"of lambdactr serve (pid {serve.process.pid})" in notice
 
 
 def test_report_local_reads_the_saved_table_once_serve_has_stopped(

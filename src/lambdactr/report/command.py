@@ -107,8 +107,9 @@ def run(args: argparse.Namespace) -> int:
         if args.top is not None and args.top < 1:
             raise QueryError("--top must be at least 1")
         query = build_query(args, utc_today())
-        if reads_local_table(args):
-            report = _read_local_report(args, query, errors)
+        local = reads_local_table(args)
+        if local is not None:
+            report = _read_local_report(args, query, errors, local)
         else:
             client = dynamodb_client(args)
             table = stack_table_name(args) if args.stack else args.table
@@ -128,30 +129,41 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def reads_local_table(args: argparse.Namespace) -> bool:
+# Why the local table is read, as said on stderr; None when it is not.
+LOCAL_BY_FLAG = "--local"
+LOCAL_WITHOUT_CREDENTIALS = "no AWS credentials"
+
+
+def reads_local_table(args: argparse.Namespace) -> str | None:
     """--local, or nothing chosen on a machine without AWS credentials: `lambdactr serve`'s table.
 
     A table, stack, endpoint or profile given by flag or environment always wins.
     """
     if args.local:
-        return True
+        return LOCAL_BY_FLAG
     if names_a_table(args, extra=("stack",)):
-        return False
+        return None
     import boto3
 
     if has_credentials(boto3.Session(region_name=args.region)):
-        return False
-    print(
-        "lambdactr report: no AWS credentials, so reading the local table of `lambdactr serve`"
-        " (give --table, --stack or --endpoint-url for another)",
-        file=sys.stderr,
-    )
-    return True
+        return None
+    return LOCAL_WITHOUT_CREDENTIALS
 
 
-def _read_local_report(args: argparse.Namespace, query: ReportQuery, errors: Console) -> Report:
+def _read_local_report(
+    args: argparse.Namespace, query: ReportQuery, errors: Console, why: str
+) -> Report:
     with open_database(args, db_port=0, share_running_serve=True) as database:
-        print(f"lambdactr report: {describe_local_table(database)}", file=sys.stderr)
+        where = describe_local_table(database)
+        if why == LOCAL_WITHOUT_CREDENTIALS:
+            # One line, so that a first run without AWS says what it did and how to change it.
+            print(
+                f"lambdactr report: {why}, so reading the local {where}"
+                " (--table, --stack or --endpoint-url read another)",
+                file=sys.stderr,
+            )
+        else:
+            print(f"lambdactr report: {where}", file=sys.stderr)
         return read_report(
             database.client,
             database.table,
