@@ -99,8 +99,8 @@ def boto3_client(endpoint: str) -> DynamoDBClient:
     return client
 
 
-def program_name() -> str:
-    """How to run `lambdactr` again from the current directory, as this process was run.
+def program_name(*, from_anywhere: bool = False) -> str:
+    """How to run `lambdactr` again from the current directory (or any), as this one was run.
 
     A virtualenv's console script is not on PATH unless it was activated, so a bare `lambdactr`
     in a printed command would fail with "command not found".
@@ -111,6 +111,8 @@ def program_name() -> str:
     on_path = shutil.which("lambdactr")
     if on_path is not None and Path(on_path).resolve() == launched.resolve():
         return "lambdactr"
+    if from_anywhere:
+        return str(launched.absolute())
     try:
         return str(launched.absolute().relative_to(Path.cwd()))
     except ValueError:

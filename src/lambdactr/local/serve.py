@@ -133,9 +133,10 @@ def report_commands(args: argparse.Namespace, database: Database) -> list[str]:
     commands = [shlex.join(local)]
     if database.embedded is not None:
         # From another directory too, while the server runs.
+        anywhere = program_name(from_anywhere=True)
         commands.append(
             shlex.join(
-                [program, "report", "--table", database.table, "--endpoint-url", database.endpoint]
+                [anywhere, "report", "--table", database.table, "--endpoint-url", database.endpoint]
             )
         )
     return commands
