@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import uuid
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import NoCredentialsError
+from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 
-from lambdactr.aws import dynamodb_client, is_local_endpoint
+from lambdactr.aws import dynamodb_client, is_local_endpoint, unreachable_message
 from tests.conftest import create_hits_table
 
 
@@ -54,3 +55,24 @@ def test_remote_endpoint_never_gets_placeholder_credentials() -> None:
 )
 def test_is_local_endpoint(endpoint: str, local: bool) -> None:
     assert is_local_endpoint(endpoint) is local
+
+
+@pytest.mark.usefixtures("no_aws_account")
+def test_a_refused_connection_is_not_retried() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    client = dynamodb_client(options(f"http://127.0.0.1:{closed}"))
+    attempts: list[str] = []
+    client.meta.events.register(
+        "before-send.dynamodb", lambda **kwargs: attempts.append(kwargs["request"].url)
+    )
+
+    with pytest.raises(EndpointConnectionError) as refused:
+        client.list_tables()
+
+    # One attempt: botocore's standard mode would retry it three times, with backoff.
+    assert len(attempts) == 1
+    message = unreachable_message(client, refused.value)
+    assert f"cannot reach DynamoDB at http://127.0.0.1:{closed}" in message
+    assert "lambdactr serve" in message
