@@ -4,8 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EVENT ?= events/css.json
+# Extra arguments for `make serve`, `make report` and `make invoke`, e.g. ARGS='--port 3100'.
+ARGS ?=
+STACK ?= lambdactr
 
-.PHONY: install serve test test-fast lint fmt invoke report snippet system-deps clean fuzz
+.PHONY: install serve test test-fast lint fmt invoke report snippet logs system-deps clean fuzz
 
 install: $(STAMP)
 
@@ -16,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 serve: install
-	$(BIN)/lambdactr serve
+	$(BIN)/lambdactr serve $(ARGS)
 
 # The end-to-end tests drive real browsers; install them from Debian when they are missing.
 system-deps:
@@ -44,10 +47,20 @@ fmt: install
 	$(BIN)/ruff format .
 
 invoke: install
-	$(BIN)/lambdactr invoke $(EVENT)
+	$(BIN)/lambdactr invoke $(EVENT) $(ARGS)
 
+# The local table: that of the `make serve` running here, or else the one it saved.
 report: install
-	$(BIN)/lambdactr report
+	$(BIN)/lambdactr report --local $(ARGS)
+
+# The one tag to paste: make snippet URL=https://stats.example.org [FOR=hugo] [TAG=img]
+snippet: install
+	$(if $(URL),,$(error give the beacon's base URL: make snippet URL=https://stats.example.org [FOR=hugo]))
+	@$(BIN)/lambdactr snippet '$(URL)' $(if $(FOR),--for $(FOR)) $(if $(TAG),--tag $(TAG))
+
+# The deployed function's logs as they arrive (STACK=lambdactr by default).
+logs: install
+	$(BIN)/sam logs --stack-name $(STACK) --name BeaconFunction --tail
 
 # Coverage-guided fuzzing of the request-to-hit core, for FUZZ_SECONDS, then it stops by itself.
 # atheris is installed here, not with the dev extra: it has wheels for few platforms and builds

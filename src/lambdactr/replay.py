@@ -30,6 +30,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .aws import add_dynamodb_options, dynamodb_client
 from .function.item import MAX_ITEM_BYTES, PlainItem, item_size, to_dynamodb
 from .function.store import error_code
+from .local.runtime import LocalError, add_local_options, describe_local_table, open_database
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -85,10 +86,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="CloudWatch Logs export or captured `lambdactr serve` output; - reads stdin",
     )
     add_dynamodb_options(parser)
+    add_local_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    client = dynamodb_client(args)
+    if not args.local:
+        return replay_into(dynamodb_client(args), args)
+    # The local table, as `lambdactr invoke` finds it: a running serve's, or the saved one,
+    # which is saved again afterwards.
+    try:
+        with open_database(args, db_port=0, share_running_serve=True) as database:
+            print(f"replay: {describe_local_table(database)}", file=sys.stderr)
+            status = replay_into(database.client, args)
+            database.save()
+    except LocalError as error:
+        print(f"replay: {error}", file=sys.stderr)
+        return 1
+    return status
+
+
+def replay_into(client: DynamoDBClient, args: argparse.Namespace) -> int:
     tally = Tally()
     unreadable = 0
     found_any = False

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from lambdactr.snippet import ONE_TAG_NOTE, snippet
 from tests.support.function import json_lines
 from tests.support.hits import CHROME
 from tests.support.serve import Serve, StartServe, browser_headers, request, unique_path
@@ -109,9 +113,7 @@ class _TagFinder(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
-def test_demo_page_embeds_both_beacons_and_the_badge_with_the_referrer_policy(
-    shared_serve: Serve,
-) -> None:
+def test_demo_page_counts_itself_with_the_badge_and_shows_the_one_tag(shared_serve: Serve) -> None:
     answer = shared_serve.get("/")
 
     assert answer.status == 200
@@ -120,15 +122,18 @@ def test_demo_page_embeds_both_beacons_and_the_badge_with_the_referrer_policy(
     finder.feed(answer.body.decode())
     links = [a for t, a in finder.tags if t == "link" and a.get("rel") == "stylesheet"]
     images = [a for t, a in finder.tags if t == "img"]
-    assert [a["href"] for a in links] == [f"{shared_serve.base_url}/c.css"]
-    assert sorted(str(a["src"]) for a in images) == [
-        f"{shared_serve.base_url}/c.gif",
-        f"{shared_serve.base_url}/c.svg",
-    ]
-    assert links[0]["media"] == "none"
-    for attributes in (*links, *images):
-        assert attributes["referrerpolicy"] == "no-referrer-when-downgrade"
-    assert f"--endpoint-url {shared_serve.endpoint}" in answer.body.decode()
+    # One counting tag, so one hit per load: the live badge, naming its page, the site's only one.
+    assert links == []
+    assert [a["src"] for a in images] == [f"{shared_serve.base_url}/c.svg?p=/"]
+    assert images[0]["referrerpolicy"] == "no-referrer-when-downgrade"
+    page = answer.body.decode()
+    # The tag to paste is the plain one, shown once, the badge's as the alternative, with why
+    # one is enough.
+    assert escape(snippet(shared_serve.base_url)) in page
+    assert escape(snippet(shared_serve.base_url, tag="svg")) in page
+    assert page.count("&lt;link") == 1
+    assert ONE_TAG_NOTE in page
+    assert f"--endpoint-url {shared_serve.endpoint}" in page
 
 
 def test_access_log_has_one_line_per_request_and_no_address(shared_serve: Serve) -> None:
@@ -151,9 +156,24 @@ def test_banner_prints_beacons_snippet_and_report_command(shared_serve: Serve) -
     assert f"CSS beacon  {base}/c.css" in out
     assert f"GIF beacon  {base}/c.gif" in out
     assert f"SVG badge   {base}/c.svg" in out
+    # Exactly one tag to paste, and why not two.
     assert f'<link rel="stylesheet" href="{base}/c.css" media="none"' in out
-    assert f'<img src="{base}/c.gif"' in out
-    assert f"lambdactr report --table lambdactr-hits --endpoint-url {shared_serve.endpoint}" in out
+    assert "<img " not in out
+    assert "One tag per page: two would count each view twice." in out
+    # Report commands that work as pasted: the program named so that the shell finds it (the
+    # venv's script by its path unless `lambdactr` on PATH is that very script), the second one
+    # from any directory.
+    local = re.search(rf"^  (\S+) report --local --state-dir {shared_serve.state_dir}$", out, re.M)
+    anywhere = re.search(
+        rf"^  (\S+) report --table lambdactr-hits --endpoint-url {shared_serve.endpoint}$",
+        out,
+        re.M,
+    )
+    assert local is not None, out
+    assert anywhere is not None, out
+    assert shutil.which(local.group(1)) is not None
+    assert anywhere.group(1) == "lambdactr" or Path(anywhere.group(1)).is_absolute()
+    assert shutil.which(anywhere.group(1)) is not None
 
 
 def test_burst_of_500_at_concurrency_20_stores_500_without_5xx(shared_serve: Serve) -> None:

@@ -3,6 +3,7 @@ locked with hashes."""
 
 from __future__ import annotations
 
+import subprocess
 import tomllib
 
 from packaging.requirements import Requirement
@@ -73,3 +74,31 @@ def test_the_build_installs_only_the_locked_files() -> None:
     assert "$(LAMBDA_REQUIREMENTS)" in refresh
     assert "$(LAMBDA_LOCK)" in refresh
     assert lock_name == "requirements-lambda.txt"
+
+
+def make_dry_run(*arguments: str) -> list[str]:
+    """The commands `make -n` would run, without the install step's."""
+    finished = subprocess.run(
+        ["make", "-n", "--no-print-directory", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return [line for line in finished.stdout.splitlines() if "lambdactr " in line or "sam " in line]
+
+
+def test_everyday_targets_pass_their_arguments_through() -> None:
+    assert make_dry_run("serve", "ARGS=--port 3100 --db-port 8100")[-1].endswith(
+        "lambdactr serve --port 3100 --db-port 8100"
+    )
+    # `make report` reads the local table, as `make serve` keeps it.
+    assert make_dry_run("report", "ARGS=--since 7d")[-1].endswith(
+        "lambdactr report --local --since 7d"
+    )
+    snippet = make_dry_run("snippet", "URL=https://stats.example.org", "FOR=hugo")[-1]
+    assert snippet.split()[-4:] == ["snippet", "'https://stats.example.org'", "--for", "hugo"]
+    assert make_dry_run("logs")[-1].endswith(
+        "sam logs --stack-name lambdactr --name BeaconFunction --tail"
+    )

@@ -353,8 +353,11 @@ def test_the_environment_comes_from_the_parameters_and_parses(
         "TRUST_CLOUDFRONT_HEADERS": {"Ref": "TrustCloudFrontHeaders"},
         "POWERTOOLS_SERVICE_NAME": "lambdactr",
         "POWERTOOLS_METRICS_NAMESPACE": "Lambdactr",
+        # For `sam local --env-vars`; empty by default, which the function takes as unset.
+        "AWS_ENDPOINT_URL_DYNAMODB": {"Ref": "DynamoDBEndpointUrl"},
     }
     defaults = parameter_defaults(template)
+    assert defaults["DynamoDBEndpointUrl"] == ""
     environment = {name: resolve(value, defaults) for name, value in variables.items()}
     assert Config.from_env(environment) == Config(
         table_name=f"{STACK_NAME}-hits",
@@ -394,17 +397,26 @@ def test_the_outputs_give_the_urls_the_table_and_a_snippet_to_paste(
     transformed: dict[str, Any],
 ) -> None:
     outputs = transformed["Outputs"]
-    assert {"CssBeaconUrl", "GifBeaconUrl", "SvgBadgeUrl", "TableName", "Snippet"} <= set(outputs)
+    assert {
+        "CssBeaconUrl",
+        "GifBeaconUrl",
+        "SvgBadgeUrl",
+        "TableName",
+        "Snippet",
+        "SnippetImg",
+    } <= set(outputs)
     assert outputs["TableName"]["Value"] == {"Ref": "HitsTable"}
     assert _base_url(outputs["CssBeaconUrl"])[0] == "${Base}/c.css"
     assert _base_url(outputs["GifBeaconUrl"])[0] == "${Base}/c.gif"
     assert _base_url(outputs["SvgBadgeUrl"])[0] == "${Base}/c.svg"
 
-    text, _ = _base_url(outputs["Snippet"])
-    pasted = text.replace("${Base}", "https://stats.example.org")
-    # The same tags `lambdactr snippet` prints, referrer policy included.
-    assert pasted.splitlines() == snippet("https://stats.example.org").splitlines()
-    assert pasted.count('referrerpolicy="no-referrer-when-downgrade"') == 2
+    # Each output is exactly one tag, the one `lambdactr snippet --tag` prints, and says that
+    # one tag per page is enough.
+    for output, tag in (("Snippet", "link"), ("SnippetImg", "img")):
+        text, _ = _base_url(outputs[output])
+        pasted = text.replace("${Base}", "https://stats.example.org")
+        assert pasted == snippet("https://stats.example.org", tag)
+        assert "two would count each view twice" in outputs[output]["Description"]
 
 
 @pytest.mark.parametrize(

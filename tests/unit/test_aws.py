@@ -6,11 +6,18 @@ Its run against a local DynamoDB is in tests/report/test_endpoint.py: unit tests
 from __future__ import annotations
 
 import argparse
+import socket
 
 import pytest
-from botocore.exceptions import NoCredentialsError
+from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 
-from lambdactr.aws import add_dynamodb_options, dynamodb_client, is_local_endpoint, salts_table
+from lambdactr.aws import (
+    add_dynamodb_options,
+    dynamodb_client,
+    is_local_endpoint,
+    salts_table,
+    unreachable_message,
+)
 from lambdactr.function.config import Config
 
 
@@ -65,3 +72,24 @@ def test_the_salts_table_is_named_beside_the_hits_table(
         # The Lambda derives the same name from the same environment.
         config = Config.from_env({**environment, "TABLE_NAME": args.table})
         assert config.salts_table_name == tables[1]
+
+
+@pytest.mark.usefixtures("no_aws_account")
+def test_a_refused_connection_is_not_retried() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    client = dynamodb_client(options(f"http://127.0.0.1:{closed}"))
+    attempts: list[str] = []
+    client.meta.events.register(
+        "before-send.dynamodb", lambda **kwargs: attempts.append(kwargs["request"].url)
+    )
+
+    with pytest.raises(EndpointConnectionError) as refused:
+        client.list_tables()
+
+    # One attempt: botocore's standard mode would retry it three times, with backoff.
+    assert len(attempts) == 1
+    message = unreachable_message(client, refused.value)
+    assert f"cannot reach DynamoDB at http://127.0.0.1:{closed}" in message
+    assert "lambdactr serve" in message

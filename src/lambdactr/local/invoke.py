@@ -11,14 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from ..aws import add_dynamodb_options
+from .event import Handler
 from .runtime import LocalError, add_state_dir_option, load_handler, open_database, print_error
 
-HELP = "run the Lambda's handler on one event file and print its response"
+HELP = "run the Lambda's handler on event files and print one response per file"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "event", help="an API Gateway HTTP API event, e.g. events/gif.json (- reads stdin)"
+        "events",
+        nargs="+",
+        metavar="EVENT",
+        help="API Gateway HTTP API events, e.g. events/gif.json or events/*.json (- reads stdin)",
     )
     add_state_dir_option(parser)
     add_dynamodb_options(parser, salts=True)
@@ -26,12 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        event = _read_event(args.event)
+        events = [(name, _read_event(name)) for name in args.events]
     except LocalError as error:
         print_error(str(error))
         return 2
+    status = 0
     try:
-        # Like `sam local invoke`: the response alone on stdout, the function's logs on stderr.
+        # Like `sam local invoke`: the responses alone on stdout, the function's logs on stderr.
         with (
             contextlib.redirect_stdout(sys.stderr),
             open_database(args, db_port=0, share_running_serve=True) as database,
@@ -43,13 +48,22 @@ def run(args: argparse.Namespace) -> int:
             else:
                 where = database.endpoint
             print(f"lambdactr invoke: table {database.table} in {where}", file=sys.stderr)
-            status, response = _invoke(event)
+            handler = load_handler()
+            responses = []
+            for name, event in events:
+                if len(events) > 1:
+                    print(f"lambdactr invoke: {name}", file=sys.stderr)
+                event_status, response = _invoke(handler, event)
+                status = max(status, event_status)
+                responses.append(response)
             if database.state_file is not None:
                 database.save()
     except LocalError as error:
         print_error(str(error))
         return 1
-    print(json.dumps(response, indent=2))
+    # One JSON document per event file, in the order given (`jq` reads such a stream).
+    for response in responses:
+        print(json.dumps(response, indent=2))
     return status
 
 
@@ -67,8 +81,7 @@ def _read_event(name: str) -> dict[str, Any]:
     return event
 
 
-def _invoke(event: dict[str, Any]) -> tuple[int, Any]:
-    handler = load_handler()
+def _invoke(handler: Handler, event: dict[str, Any]) -> tuple[int, Any]:
     try:
         return 0, handler(event)
     except Exception as error:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
+import shutil
 import sys
 import threading
 from collections.abc import Iterator
@@ -15,11 +17,15 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ClientError
 
 from ..aws import (
+    CLIENT_CONFIG,
     FAKE_ACCESS_KEY,
     FAKE_SECRET_KEY,
+    UNREACHABLE_ERRORS,
+    give_up_when_unreachable,
     has_credentials,
     is_local_endpoint,
     salts_table,
+    unreachable_message,
 )
 from ..function.store import FALLBACK_REGION, error_code
 from . import marker, state
@@ -36,13 +42,24 @@ class LocalError(Exception):
     """A problem the operator can fix; its message says how."""
 
 
-def add_state_dir_option(parser: argparse.ArgumentParser) -> None:
+def add_state_dir_option(parser: argparse._ActionsContainer) -> None:
     parser.add_argument(
         "--state-dir",
         type=Path,
         default=Path(DEFAULT_STATE_DIR),
         help="where the embedded DynamoDB's table is saved between runs (default: %(default)s)",
     )
+
+
+def add_local_options(parser: argparse._ActionsContainer) -> None:
+    """`--local`: the table `lambdactr serve` keeps in --state-dir, found as `invoke` finds it."""
+    parser.add_argument(
+        "--local",
+        action="store_true",
+        help="use the local table: that of the `lambdactr serve` running from --state-dir, or"
+        " else the one it saved there (--endpoint-url still wins)",
+    )
+    add_state_dir_option(parser)
 
 
 def configure_environment(
@@ -79,7 +96,29 @@ def boto3_client(endpoint: str) -> DynamoDBClient:
     """The operator's client for the table set up by `configure_environment`."""
     import boto3
 
-    return boto3.client("dynamodb", endpoint_url=endpoint)
+    client = boto3.client("dynamodb", endpoint_url=endpoint, config=CLIENT_CONFIG)
+    give_up_when_unreachable(client)
+    return client
+
+
+def program_name(*, from_anywhere: bool = False) -> str:
+    """How to run `lambdactr` again from the current directory (or any), as this one was run.
+
+    A virtualenv's console script is not on PATH unless it was activated, so a bare `lambdactr`
+    in a printed command would fail with "command not found".
+    """
+    launched = Path(sys.argv[0])
+    if launched.name != "lambdactr":
+        return shlex.join([sys.executable, "-m", "lambdactr.cli"])
+    on_path = shutil.which("lambdactr")
+    if on_path is not None and Path(on_path).resolve() == launched.resolve():
+        return "lambdactr"
+    if from_anywhere:
+        return str(launched.absolute())
+    try:
+        return str(launched.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(launched.absolute())
 
 
 def load_handler() -> Handler:
@@ -104,9 +143,12 @@ class SerialHandler:
         self._handler = handler
         # Held while the table is saved, too, so that no hit is half written at that moment.
         self.lock = threading.Lock()
+        # How many events the handler was given: serve's autosave saves when this changes.
+        self.calls = 0
 
     def __call__(self, event: dict[str, Any]) -> Any:
         with self.lock:
+            self.calls += 1
             return self._handler(event)
 
 
@@ -134,6 +176,20 @@ class Database:
         with state.signals_deferred():
             state.save_table(self.client, self.salts_table, salts_file)
             return state.save_table(self.client, self.table, self.state_file)
+
+
+def describe_local_table(database: Database) -> str:
+    """Where the local table came from, in the words of one stderr line."""
+    if database.shared_with_pid is not None:
+        return f"table {database.table} of lambdactr serve (pid {database.shared_with_pid})"
+    if database.state_file is not None:
+        if not database.state_file.exists():
+            return (
+                f"table {database.table}: none saved in {database.state_file.parent}/ yet"
+                " (`make serve`, then open http://127.0.0.1:3000/)"
+            )
+        return f"table {database.table} saved in {database.state_file}"
+    return f"table {database.table} at {database.endpoint}"
 
 
 @contextlib.contextmanager
@@ -216,6 +272,8 @@ def _ensure(client: DynamoDBClient, table: str, endpoint: str) -> bool:
 
     try:
         return ensure_table(client, table)
+    except UNREACHABLE_ERRORS as error:
+        raise LocalError(unreachable_message(client, error)) from error
     except (BotoCoreError, ClientError) as error:
         raise LocalError(f"cannot use table {table} at {endpoint}: {error}") from error
 

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 
 from ..function.beacon import IGNORED_HEADER
-from ..snippet import badge_snippet, snippet
+from ..snippet import ONE_TAG_NOTE, snippet
 from .event import (
     Handler,
     HttpAnswer,
@@ -191,35 +191,43 @@ class _RequestHandler(BaseHTTPRequestHandler):
         sys.stderr.write(f"lambdactr serve: {format % args}\n")
 
 
-def demo_page(base_url: str, report_command: str) -> str:
-    """A page that embeds both beacons and the badge, so opening it counts a view with each."""
-    tags = snippet(base_url)
-    badge = badge_snippet(base_url)
+def demo_page(base_url: str, report_commands: list[str]) -> str:
+    """A page that counts a view with one tag, the live badge, and shows the tag to paste.
+
+    Its badge carries `?p=/`: the page is the site's only page, and saying so spares the
+    report's "every path reads as /" warning, which is for real sites.
+    """
+    tag = snippet(base_url)
+    badge = snippet(base_url, tag="svg")
+    own_badge = badge.replace("/c.svg", "/c.svg?p=/", 1)
+    commands = "\n".join(report_commands)
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <title>lambdactr, running locally</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-{tags.splitlines()[0]}
 <style>
-body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto; }}
+body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto;
+  padding: 0 1rem; }}
 pre, code {{ background: #f3f3f3; }}
 pre {{ padding: .75rem; overflow-x: auto; }}
 </style>
 </head>
 <body>
 <h1>lambdactr is counting</h1>
-<p>This page embeds both beacons and the view-count badge, so each time it loads the local
-table gains three hits: one from the stylesheet, one from the image, one from the badge. A real
-page needs only one of them. These are the tags, ready to paste:</p>
-<pre>{escape(tags)}</pre>
-<p>The badge counts this page's views and shows the total; obvious bots see it unchanged:
-{badge.strip()}</p>
+<p>This page counts itself with the view-count badge, so each time it loads the local table
+gains one hit and the badge shows one more view (obvious bots see it unchanged):
+{own_badge}</p>
+<p>For your own site, paste this tag into every page; it counts a view without showing
+anything:</p>
+<pre>{escape(tag)}</pre>
+<p>Or, where readers should see the count, the badge instead of it:</p>
 <pre>{escape(badge)}</pre>
+<p>{escape(ONE_TAG_NOTE)} To name each page in every browser, add its path with
+<code>lambdactr snippet URL --for hugo</code> (or jekyll, eleventy, zola, astro).</p>
 <p>See what was counted:</p>
-<pre>{escape(report_command)}</pre>
-<p>{tags.splitlines()[1]}</p>
+<pre>{escape(commands)}</pre>
 </body>
 </html>
 """

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from ..function.days import utc_day
-from .classify import SPECULATIVE, Classifier, Client
+from .classify import SPECULATIVE, Classifier, Client, is_firefox_family
 from .countries import country_name
 from .model import UNKNOWN, CountryRow, DayRow, PageRow, Report, Row
 from .query import ReportQuery
@@ -106,7 +106,9 @@ def _aggregate(
     referrer_hits: dict[_Seen, int] = {}
     campaign_hits: dict[_Seen, int] = {}
     anonymous = _Anonymous()
-    origin_only: Counter[str] = Counter()
+    # Pageviews whose path came from the Referer, by (site, client, path is "/"): the origin-only
+    # warnings tell Firefox's cross-site origin from a missing referrer policy with these.
+    referer_paths: Counter[tuple[str, Client, bool]] = Counter()
     referrer_hosts: dict[str, str] = {}
 
     for item in items:
@@ -140,8 +142,8 @@ def _aggregate(
             if not include_bots:
                 continue
 
-        if path == "/" and get("src") == ORIGIN_ONLY_SOURCE:
-            origin_only[site] += 1
+        if get("src") == ORIGIN_ONLY_SOURCE:
+            referer_paths[site, client, path == "/"] += 1
         ref = get("ref")
         host = None
         if ref:
@@ -169,7 +171,7 @@ def _aggregate(
             _count(campaign_hits, (campaign, site, day, vid))
 
     return _build_report(
-        query, visits, page_hits, referrer_hits, campaign_hits, anonymous, origin_only, filtered
+        query, visits, page_hits, referrer_hits, campaign_hits, anonymous, referer_paths, filtered
     )
 
 
@@ -193,7 +195,7 @@ def _build_report(
     referrer_hits: dict[_Seen, int],
     campaign_hits: dict[_Seen, int],
     anonymous: _Anonymous,
-    origin_only: Counter[str],
+    referer_paths: Counter[tuple[str, Client, bool]],
     filtered: Counter[str],
 ) -> Report:
     anonymous_combos: Counter[_Combo] = Counter()
@@ -259,7 +261,7 @@ def _build_report(
         filtered=dict(sorted(filtered.items(), key=lambda entry: (-entry[1], entry[0]))),
         include_bots=query.include_bots,
         path_prefix=query.path_prefix,
-        warnings=_warnings(site_views, origin_only, without_vid),
+        warnings=_warnings(site_views, referer_paths, without_vid),
         sites=sorted(site_views),
     )
 
@@ -328,15 +330,62 @@ def _days_between(since: date, until: date) -> list[str]:
     return [(since + timedelta(days=n)).isoformat() for n in range((until - since).days + 1)]
 
 
-def _warnings(site_views: Counter[str], origin_only: Counter[str], without_vid: int) -> list[str]:
+@dataclass
+class _RefererPaths:
+    """One site's pageviews whose path came from the Referer: read as "/", or deeper."""
+
+    firefox_root: int = 0
+    firefox_deep: int = 0
+    other_root: int = 0
+    other_deep: int = 0
+
+
+def _referer_paths_by_site(
+    referer_paths: Counter[tuple[str, Client, bool]],
+) -> dict[str, _RefererPaths]:
+    by_site: dict[str, _RefererPaths] = {}
+    for (site, client, root), views in referer_paths.items():
+        paths = by_site.setdefault(site, _RefererPaths())
+        if is_firefox_family(client):
+            if root:
+                paths.firefox_root += views
+            else:
+                paths.firefox_deep += views
+        elif root:
+            paths.other_root += views
+        else:
+            paths.other_deep += views
+    return by_site
+
+
+def _warnings(
+    site_views: Counter[str],
+    referer_paths: Counter[tuple[str, Client, bool]],
+    without_vid: int,
+) -> list[str]:
     warnings = []
-    for site, count in sorted(origin_only.items()):
-        if count * 2 > site_views[site]:
-            share = round(100 * count / site_views[site])
+    for site, paths in sorted(_referer_paths_by_site(referer_paths).items()):
+        firefox = paths.firefox_root + paths.firefox_deep
+        others = paths.other_root + paths.other_deep
+        root = paths.firefox_root + paths.other_root
+        if paths.firefox_root * 2 > firefox and paths.other_deep * 2 >= others > 0:
+            # Other browsers carry the page's path, so the tags have the referrer policy:
+            # Firefox alone trims the Referer of a cross-site beacon to the origin.
             warnings.append(
-                f'{site}: {share}% of pageviews were read as "/" from an origin-only Referer. '
-                "If the site has other pages, its snippet lacks "
-                'referrerpolicy="no-referrer-when-downgrade" or ?p= (see `lambdactr snippet`).'
+                f'{site}: {paths.firefox_root:,} of {firefox:,} Firefox pageviews were read as "/"'
+                " while other browsers' carry the page's path: Firefox sends only the origin to"
+                " a beacon on another site. Pass the path with ?p= (`lambdactr snippet URL --for"
+                " hugo`, or jekyll, eleventy, zola, astro), or serve the beacon from a subdomain"
+                " of the site, which is same-site."
+            )
+        elif root * 2 > site_views[site] and paths.other_root * 2 > others:
+            share = round(100 * root / site_views[site])
+            warnings.append(
+                f'{site}: {share}% of pageviews were read as "/" from the Referer, in every'
+                ' browser: the tag lacks referrerpolicy="no-referrer-when-downgrade" (print it'
+                " with `lambdactr snippet`), or the site has a single page. ?p= names each page"
+                " in every browser (`lambdactr snippet URL --for hugo`, or jekyll, eleventy,"
+                " zola, astro)."
             )
     if without_vid:
         warnings.append(

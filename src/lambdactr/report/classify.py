@@ -68,6 +68,31 @@ class Client:
     bot_reason: str | None
 
 
+# Gecko browsers: they trim a cross-site subresource's Referer to the origin, whatever the tag's
+# referrerpolicy says. ("Firefox iOS" is WebKit, and behaves as Safari does.)
+FIREFOX_FAMILIES = frozenset(
+    {
+        "Firefox",
+        "Firefox Mobile",
+        "Firefox Beta",
+        "Firefox Alpha",
+        "Firefox Nightly",
+        "Firefox Developer Edition",
+        "Firefox Focus",
+        "Waterfox",
+        "LibreWolf",
+        "Pale Moon",
+        "SeaMonkey",
+        "IceCat",
+        "Iceweasel",
+    }
+)
+
+
+def is_firefox_family(client: Client) -> bool:
+    return client.browser in FIREFOX_FAMILIES
+
+
 def has_fetch_metadata(headers: object) -> bool:
     return (
         bool(headers)

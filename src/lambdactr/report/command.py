@@ -21,8 +21,18 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from ..aws import add_dynamodb_options, dynamodb_client
+from ..aws import (
+    CLIENT_CONFIG,
+    UNREACHABLE_ERRORS,
+    add_dynamodb_options,
+    dynamodb_client,
+    give_up_when_unreachable,
+    has_credentials,
+    names_a_table,
+    unreachable_message,
+)
 from ..function.store import FALLBACK_REGION, error_code
+from ..local.runtime import LocalError, add_local_options, describe_local_table, open_database
 from . import counters
 from .aggregate import aggregate
 from .classify import Classifier
@@ -60,6 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"read the table name from this CloudFormation stack's {STACK_OUTPUT} output "
         "(instead of --table)",
     )
+    add_local_options(source)
     source.add_argument(
         "--segments",
         type=int,
@@ -105,10 +116,16 @@ def run(args: argparse.Namespace) -> int:
         if args.top is not None and args.top < 1:
             raise QueryError("--top must be at least 1")
         query = build_query(args, utc_today())
-        client = dynamodb_client(args)
-        table = stack_table_name(args) if args.stack else args.table
-        report = read_report(client, table, query, segments=args.segments, progress_console=errors)
-    except (QueryError, ReportError) as error:
+        local = reads_local_table(args)
+        if local is not None:
+            report = _read_local_report(args, query, errors, local)
+        else:
+            client = dynamodb_client(args)
+            table = stack_table_name(args) if args.stack else args.table
+            report = read_report(
+                client, table, query, segments=args.segments, progress_console=errors
+            )
+    except (QueryError, ReportError, LocalError) as error:
         print(f"lambdactr report: {error}", file=sys.stderr)
         return 2 if isinstance(error, QueryError) else 1
 
@@ -128,15 +145,15 @@ def run_counters(args: argparse.Namespace) -> int:
         if args.top is not None and args.top < 1:
             raise QueryError("--top must be at least 1")
         site = normalize_site_pattern(args.site) if args.site else None
-        client = dynamodb_client(args)
-        table = stack_table_name(args) if args.stack else args.table
-        try:
-            found = counters.scan_counters(client, table)
-        except ClientError as error:
-            raise ReportError(_explain(error, table)) from error
-        except BotoCoreError as error:
-            raise ReportError(str(error)) from error
-    except (QueryError, ReportError) as error:
+        local = reads_local_table(args)
+        if local is not None:
+            with open_database(args, db_port=0, share_running_serve=True) as database:
+                print(f"lambdactr report: {describe_local_table(database)}", file=sys.stderr)
+                found = _scan_counters(database.client, database.table)
+        else:
+            table = stack_table_name(args) if args.stack else args.table
+            found = _scan_counters(dynamodb_client(args), table)
+    except (QueryError, ReportError, LocalError) as error:
         print(f"lambdactr report: {error}", file=sys.stderr)
         return 2 if isinstance(error, QueryError) else 1
     chosen = counters.select(found, site, _path_prefix(args.path), args.top)
@@ -153,6 +170,59 @@ def run_counters(args: argparse.Namespace) -> int:
     else:
         args.output.write_text(text, encoding="utf-8", newline="")
     return 0
+
+
+def _scan_counters(client: DynamoDBClient, table: str) -> list[counters.PageCounter]:
+    try:
+        return counters.scan_counters(client, table)
+    except ClientError as error:
+        raise ReportError(_explain(error, table)) from error
+    except BotoCoreError as error:
+        raise ReportError(str(error)) from error
+
+
+# Why the local table is read, as said on stderr; None when it is not.
+LOCAL_BY_FLAG = "--local"
+LOCAL_WITHOUT_CREDENTIALS = "no AWS credentials"
+
+
+def reads_local_table(args: argparse.Namespace) -> str | None:
+    """--local, or nothing chosen on a machine without AWS credentials: `lambdactr serve`'s table.
+
+    A table, stack, endpoint or profile given by flag or environment always wins.
+    """
+    if args.local:
+        return LOCAL_BY_FLAG
+    if names_a_table(args, extra=("stack",)):
+        return None
+    import boto3
+
+    if has_credentials(boto3.Session(region_name=args.region)):
+        return None
+    return LOCAL_WITHOUT_CREDENTIALS
+
+
+def _read_local_report(
+    args: argparse.Namespace, query: ReportQuery, errors: Console, why: str
+) -> Report:
+    with open_database(args, db_port=0, share_running_serve=True) as database:
+        where = describe_local_table(database)
+        if why == LOCAL_WITHOUT_CREDENTIALS:
+            # One line, so that a first run without AWS says what it did and how to change it.
+            print(
+                f"lambdactr report: {why}, so reading the local {where}"
+                " (--table, --stack or --endpoint-url read another)",
+                file=sys.stderr,
+            )
+        else:
+            print(f"lambdactr report: {where}", file=sys.stderr)
+        return read_report(
+            database.client,
+            database.table,
+            query,
+            segments=args.segments,
+            progress_console=errors,
+        )
 
 
 def utc_today() -> date:
@@ -195,6 +265,8 @@ def read_report(
         return aggregate(items, query, Classifier())
     except ClientError as error:
         raise ReportError(_explain(error, table)) from error
+    except UNREACHABLE_ERRORS as error:
+        raise ReportError(unreachable_message(client, error)) from error
     except BotoCoreError as error:
         raise ReportError(str(error)) from error
     finally:
@@ -209,6 +281,8 @@ def _table_size(client: DynamoDBClient, table: str) -> TableSize | None:
             raise ReportError(_explain(error, table)) from error
         # Allowed to Scan but not to DescribeTable: go on without the estimate.
         return None
+    except UNREACHABLE_ERRORS as error:
+        raise ReportError(unreachable_message(client, error)) from error
     except BotoCoreError as error:
         raise ReportError(str(error)) from error
 
@@ -224,12 +298,15 @@ def stack_table_name(args: argparse.Namespace) -> str:
 
     session = boto3.Session(profile_name=args.profile, region_name=args.region)
     cloudformation = session.client(
-        "cloudformation", region_name=session.region_name or FALLBACK_REGION
+        "cloudformation", region_name=session.region_name or FALLBACK_REGION, config=CLIENT_CONFIG
     )
+    give_up_when_unreachable(cloudformation)
     try:
         stacks = cloudformation.describe_stacks(StackName=args.stack)["Stacks"]
     except ClientError as error:
         raise ReportError(f"stack {args.stack!r}: {error}") from error
+    except UNREACHABLE_ERRORS as error:
+        raise ReportError(unreachable_message(cloudformation, error)) from error
     except BotoCoreError as error:
         raise ReportError(str(error)) from error
     outputs = {

@@ -88,3 +88,26 @@ def top_rows(report: Report, top: int | None) -> Report:
         languages=report.languages[:top],
         kinds=report.kinds[:top],
     )
+
+
+# The reason a newcomer meets first: a smoke test in a headless browser counts for nothing.
+_REASON_HINTS = {
+    "headless": "headless browsers, such as a test run",
+    "speculative": "prefetches and prerenders",
+}
+
+
+def left_out_line(report: Report) -> str | None:
+    """What the totals leave out, in one line beside them (None when nothing was)."""
+    total = sum(report.filtered.values())
+    if not total:
+        return None
+    hits = "hit" if total == 1 else "hits"
+    if report.include_bots:
+        return f"{total:,} bot or speculative {hits} counted in (--include-bots; see below)"
+    line = f"{total:,} {hits} left out as bots or prefetches (see below)"
+    reason, count = max(report.filtered.items(), key=lambda entry: (entry[1], entry[0]))
+    if count * 2 > total:
+        named = _REASON_HINTS.get(reason, reason)
+        line += f", {'all' if count == total else f'{count:,}'} of them {named}"
+    return line + "; --include-bots counts them in"

@@ -6,16 +6,26 @@ no fonts, no MathJax, and no chart type (maps) that would fetch tiles.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
+from datetime import date
 from html import escape
 from typing import Any
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from .model import Report, Row
+from .model import Report, Row, left_out_line
 
 CHART_LABEL_CHARS = 28
+# Fewer days than this are drawn as slots of this many, centred: no one fat bar.
+MIN_DAY_SLOTS = 7
+# Most day labels on the axis; a longer range labels every second, third, ... day.
+MAX_DAY_LABELS = 10
+# Count axes up to this have a tick at every whole number.
+INTEGER_TICKS_UP_TO = 8
+_NONE = "<p class='none'>none in this range</p>"
 CHART_ROWS = 10
 DAYS_CHART_PX = 340
 DONUT_CHART_PX = 300
@@ -26,6 +36,7 @@ BAR_CHART_MARGIN_PX = 48
 _ACCENT = "#2563eb"
 _SECOND = "#f59e0b"
 _NUMERIC = frozenset({"Pageviews", "Visitors", "Hits"})
+_EMPTY_TABLE = ""
 _CONFIG = {"responsive": True, "displaylogo": False, "displayModeBar": False}
 
 # Each chart is drawn while the page is still being read, before the grid has its final
@@ -53,6 +64,7 @@ h2 { font-size: 1.1rem; margin: 0 0 8px; }
 .total { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 16px;
   min-width: 140px; }
 .total b { display: block; font-size: 1.6rem; }
+.left-out { margin: -8px 0 16px; color: var(--muted); }
 .warning { background: #fef3c7; border: 1px solid #f59e0b; border-radius: 8px; padding: 8px 12px;
   margin-bottom: 12px; overflow-wrap: anywhere; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 340px), 1fr));
@@ -67,7 +79,8 @@ table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: left;
   vertical-align: top; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.name { overflow-wrap: anywhere; }
+td.name { overflow-wrap: break-word; }
+.none { color: var(--muted); margin: 0; }
 details summary { cursor: pointer; color: var(--muted); margin-top: 8px; }
 footer { color: var(--muted); font-size: 0.85rem; }
 """
@@ -84,6 +97,7 @@ def render_html(report: Report) -> str:
         f"<div class='total'>Pageviews<b id='pageviews'>{report.pageviews:,}</b></div>"
         f"<div class='total'>Visitors<b id='visitors'>{report.visitors:,}</b></div>"
         "</div>",
+        _left_out(report),
         *(f"<p class='warning'>{escape(warning)}</p>" for warning in report.warnings),
         _section(
             "days",
@@ -119,7 +133,9 @@ def render_html(report: Report) -> str:
         _section(
             "devices",
             "Devices",
-            _chart("chart-devices", _donut_figure(report.devices), DONUT_CHART_PX),
+            _chart("chart-devices", _donut_figure(report.devices), DONUT_CHART_PX)
+            if report.devices
+            else "",
             _rows_table(report.devices),
         ),
         _section(
@@ -160,9 +176,19 @@ def render_html(report: Report) -> str:
     )
 
 
+def _left_out(report: Report) -> str:
+    line = left_out_line(report)
+    if line is None:
+        return ""
+    return f"<p class='left-out' id='left-out'>{escape(line)}</p>"
+
+
 def _section(
     section_id: str, title: str, chart: str, table: str, *, collapsed: bool = False
 ) -> str:
+    if not table:
+        # Neither an empty chart nor an empty table: one short line says it.
+        return f"<section id='{section_id}'><h2>{escape(title)}</h2>{_NONE}</section>"
     if collapsed:
         table = f"<details><summary>Table</summary>{table}</details>"
     return f"<section id='{section_id}'><h2>{escape(title)}</h2>{chart}{table}</section>"
@@ -189,18 +215,25 @@ def _table(headings: Sequence[str], rows: Sequence[Sequence[str | int]]) -> str:
         for h in headings
     )
     if not rows:
-        empty = f"<tr><td colspan='{len(headings)}'>none</td></tr>"
-        return f"<div class='table-wrap'><table><tr>{head}</tr>{empty}</table></div>"
+        return _EMPTY_TABLE
     lines = []
     for row in rows:
         cells = "".join(
             f"<td class='num'>{cell:,}</td>"
             if isinstance(cell, int)
-            else f"<td class='name'>{escape(cell)}</td>"
+            else f"<td class='name'>{_breakable(cell)}</td>"
             for cell in row
         )
         lines.append(f"<tr>{cells}</tr>")
     return f"<div class='table-wrap'><table><tr>{head}</tr>{''.join(lines)}</table></div>"
+
+
+def _breakable(name: str) -> str:
+    """The name as HTML that may break after a "/" or a "." as well as at spaces, never inside
+    a word: a long path or host wraps by its segments."""
+    if len(name) <= CHART_LABEL_CHARS:
+        return escape(name)
+    return re.sub(r"([/.?&=])(?=.)", r"\1<wbr>", escape(name))
 
 
 def _page_label(report: Report, site: str, path: str) -> str:
@@ -208,6 +241,8 @@ def _page_label(report: Report, site: str, path: str) -> str:
 
 
 def _bar_chart(div_id: str, names: list[str], pageviews: list[int]) -> str:
+    if not names:
+        return ""
     bars = min(len(names), CHART_ROWS)
     height = BAR_CHART_MARGIN_PX + BAR_PX * max(bars, MIN_BARS_HIGH)
     return _chart(div_id, _bars_figure(names, pageviews), height)
@@ -235,27 +270,66 @@ def _layout(**extra: Any) -> dict[str, Any]:
 
 
 def _days_figure(report: Report) -> go.Figure:
+    """Bars of pageviews and a line of visitors, one slot per day of the range.
+
+    The days sit on a category axis labelled "Nov 29": a date axis would show times of day for a
+    range of one day and draw its one bar across the whole chart. Short ranges get room for
+    MIN_DAY_SLOTS days, so a lone day is a bar of a sensible width in the middle.
+    """
     days = [day.day for day in report.days]
+    pageviews = [day.pageviews for day in report.days]
+    visitors = [day.visitors for day in report.days]
+    positions = list(range(len(days)))
     figure = go.Figure()
     figure.add_bar(
-        x=days, y=[day.pageviews for day in report.days], name="Pageviews", marker_color=_ACCENT
+        x=positions,
+        y=pageviews,
+        name="Pageviews",
+        marker_color=_ACCENT,
+        customdata=days,
+        hovertemplate="%{customdata}: %{y} pageviews<extra></extra>",
     )
     figure.add_scatter(
-        x=days,
-        y=[day.visitors for day in report.days],
+        x=positions,
+        y=visitors,
         name="Visitors",
         mode="lines+markers",
         line={"color": _SECOND, "width": 2},
+        customdata=days,
+        hovertemplate="%{customdata}: %{y} visitors<extra></extra>",
     )
+    padding = max(MIN_DAY_SLOTS - len(days), 0) / 2
+    every = max(1, math.ceil(len(days) / MAX_DAY_LABELS))
     figure.update_layout(
         _layout(
             legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-            xaxis={"type": "date", "automargin": True},
-            yaxis={"rangemode": "tozero", "automargin": True},
+            xaxis={
+                "automargin": True,
+                "tickmode": "array",
+                "tickvals": positions[::every],
+                "ticktext": [_day_label(day) for day in days[::every]],
+                "range": [-0.5 - padding, len(days) - 0.5 + padding],
+                "showgrid": False,
+            },
+            yaxis=_count_axis(max([*pageviews, *visitors], default=0)),
             bargap=0.15,
         )
     )
     return figure
+
+
+def _day_label(day: str) -> str:
+    parsed = date.fromisoformat(day)
+    return f"{parsed:%b} {parsed.day}"
+
+
+def _count_axis(largest: int) -> dict[str, Any]:
+    """An axis of counts: whole numbers only, from zero."""
+    axis: dict[str, Any] = {"rangemode": "tozero", "automargin": True, "tickformat": ",d"}
+    if largest <= INTEGER_TICKS_UP_TO:
+        # Left to itself, plotly puts ticks at 0.5 for small counts.
+        axis |= {"dtick": 1, "tick0": 0, "range": [0, max(largest, 1) * 1.1]}
+    return axis
 
 
 def _bars_figure(names: list[str], pageviews: list[int]) -> go.Figure:
@@ -285,7 +359,7 @@ def _bars_figure(names: list[str], pageviews: list[int]) -> go.Figure:
                 "ticktext": [_chart_label(name) for name in names],
                 "range": [-0.6, max(len(names), 1) - 0.4],
             },
-            xaxis={"rangemode": "tozero", "automargin": True},
+            xaxis=_count_axis(max(pageviews, default=0)),
             showlegend=False,
         )
     )
@@ -308,13 +382,18 @@ def _donut_figure(rows: list[Row]) -> go.Figure:
 def _chart_label(name: str) -> str:
     """A short label that plotly shows as text: its own tags (<b>, <a href>) are escaped.
 
-    A long path keeps its last segment, which is what tells pages apart; the table under the
-    chart has every name in full.
+    A long path keeps its end, which is what tells pages apart (its last segment whole when that
+    fits); the table under the chart has every name in full.
     """
     if len(name) > CHART_LABEL_CHARS:
         last_segment = name.rstrip("/").rpartition("/")[2]
         if last_segment and last_segment != name:
-            name = "…/" + last_segment
-        if len(name) > CHART_LABEL_CHARS:
+            shortened = "…/" + last_segment
+            name = (
+                shortened
+                if len(shortened) <= CHART_LABEL_CHARS
+                else "…" + name[-(CHART_LABEL_CHARS - 1) :]
+            )
+        else:
             name = name[: CHART_LABEL_CHARS - 1] + "…"
     return escape(name, quote=False)

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .model import Report, Row
+from .model import Report, Row, left_out_line
 
 BAR_WIDTH = 40
 
@@ -60,7 +60,11 @@ def _heading(report: Report) -> RenderableType:
         ("   Visitors ", "dim"),
         (f"{report.visitors:,}", "bold"),
     )
-    return Panel(Group(Text(" · ".join(scope)), totals), title="lambdactr report", expand=False)
+    lines = [Text(" · ".join(scope)), totals]
+    left_out = left_out_line(report)
+    if left_out:
+        lines.append(Text(left_out, style="yellow"))
+    return Panel(Group(*lines), title="lambdactr report", expand=False)
 
 
 def _days(report: Report) -> Table:

@@ -185,6 +185,41 @@ def test_warns_per_site_when_most_paths_came_from_an_origin_only_referer() -> No
     assert fixed.warnings == []
 
 
+def test_firefox_alone_reading_the_root_is_blamed_on_its_cross_site_referer() -> None:
+    items = [
+        # Chromium honours the tag's referrerpolicy and sends the page; Firefox sends the origin.
+        *(hit(path=f"/posts/{v}/", src="referer", vid=v) for v in "abc"),
+        *(hit(path="/", src="referer", ua=FIREFOX, vid=v) for v in "def"),
+    ]
+    [warning] = aggregate(items, query()).warnings
+
+    assert warning.startswith('blog.example.org: 3 of 3 Firefox pageviews were read as "/"')
+    assert "Firefox sends only the origin to a beacon on another site" in warning
+    assert "--for" in warning
+    assert "subdomain" in warning
+    assert "referrerpolicy" not in warning
+
+
+def test_every_browser_reading_the_root_is_blamed_on_the_policy_or_a_single_page() -> None:
+    items = [
+        *(hit(path="/", src="referer", vid=v) for v in "abc"),
+        *(hit(path="/", src="referer", ua=FIREFOX, vid=v) for v in "de"),
+    ]
+    [warning] = aggregate(items, query()).warnings
+
+    assert 'referrerpolicy="no-referrer-when-downgrade"' in warning
+    assert "single page" in warning
+    assert "Firefox" not in warning
+
+
+def test_a_page_that_names_itself_with_p_is_never_warned_about() -> None:
+    # serve's demo page: its only page is "/", and its tag says so with ?p=/.
+    items = [
+        hit(site="127.0.0.1", path="/", src="p", ua=ua, vid=ua[-8:]) for ua in (CHROME, FIREFOX)
+    ]
+    assert aggregate(items, query()).warnings == []
+
+
 def test_an_empty_table_gives_an_empty_report_with_every_day() -> None:
     report = aggregate([], query(since="2026-11-01", until="2026-11-03"))
 

@@ -232,8 +232,10 @@ def test_an_empty_report_renders_in_every_format() -> None:
     assert "Pageviews 0" in console.export_text()
 
     html = render_html(empty)
-    assert "<td colspan='3'>none</td>" in html
-    assert html.count("Plotly.newPlot(") == 7
+    # Every day has its slot on the chart; each empty breakdown says so in a line, no chart.
+    assert html.count("Plotly.newPlot(") == 1
+    assert "<section id='pages'><h2>Pages</h2><p class='none'>none in this range</p>" in html
+    assert html.count("none in this range") == 10
     assert_plotly_js_inlined_once(html)
 
 
@@ -245,3 +247,35 @@ def test_warnings_are_shown_in_the_table_and_the_page() -> None:
     render_table(warned, console)
     assert "warning: blog.example.org: 100% of pageviews" in console.export_text()
     assert "<p class='warning'>blog.example.org: 100% of pageviews" in render_html(warned)
+
+
+def test_every_format_shows_what_was_left_out_next_to_the_totals() -> None:
+    headless = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "HeadlessChrome/142.0.0.0 Safari/537.36"
+    )
+    report = aggregate(
+        [hit(vid="a"), *(hit(ua=headless, vid=v) for v in "bc"), hit(ua=GOOGLEBOT, vid="d")],
+        query(),
+    )
+    line = "3 hits left out as bots or prefetches (see below), 2 of them headless browsers"
+
+    console = Console(record=True, width=200, color_system=None)
+    render_table(report, console)
+    text = console.export_text()
+    # In the heading, beside the totals, not only in the section at the bottom.
+    assert text.index(line) < text.index("Days")
+    assert text.index("Pageviews 1") < text.index(line)
+
+    html = render_html(report)
+    assert html.index("id='visitors'") < html.index(line) < html.index("<section id='days'>")
+
+    assert json.loads(render_json(report))["filtered"] == {"headless": 2, "crawler": 1}
+    rows = list(csv.reader(io.StringIO(render_csv(report))))
+    assert ["filtered", "headless", "2", ""] in rows
+    assert ["filtered", "crawler", "1", ""] in rows
+
+
+def test_nothing_left_out_adds_no_line() -> None:
+    report = aggregate([hit(vid="a")], query())
+    assert "left out as bots" not in render_html(report)
