@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from lambdactr import cli
 from lambdactr.function.item import PlainItem
+from lambdactr.function.sanitize import clean
 from lambdactr.function.store import Store
 from lambdactr.replay import unsaved_hits
 
@@ -46,6 +47,11 @@ def logged(function: Function, event_named: Any) -> list[str]:
     lines = [line for line in function.log_text().splitlines() if "unsaved_hit" in line]
     assert len(lines) == 3
     return lines
+
+
+def record(item: dict[str, Any]) -> str:
+    """A log line as the handler writes one for a hit it could not store."""
+    return json.dumps({"level": "ERROR", "message": "hit not stored", "unsaved_hit": item})
 
 
 def items_of(lines: list[str]) -> list[dict[str, Any]]:
@@ -125,13 +131,20 @@ def test_replay_counts_written_skipped_and_failed(
     not_hex = {**good[0], "pk": "not-a-key"}
     floating = {**good[1], "pk": "a" * 32, "ts": 1.5}
     nested = {**good[1], "pk": "b" * 32, "h": {"x": ["list"]}}
-    too_big = {**good[2], "pk": "c" * 32, "title": "x" * 1024}
+    # Every field within its own bound, but too much together.
+    too_big = {
+        **good[2],
+        "pk": "c" * 32,
+        **{name: "x" * 64 for name in ("utm_source", "utm_medium", "utm_campaign")},
+        **{name: "/" + "x" * 255 for name in ("path", "ref", "ua")},
+        "title": "x" * 128,
+    }
     bad = [salt, not_hex, floating, nested, too_big]
     cut_short = logged[0][: len(logged[0]) // 2]
     lines = [
         logged[0],
         logged[0],  # the same hit twice: written once, then skipped
-        *(json.dumps({"level": "ERROR", "unsaved_hit": item}) for item in bad),
+        *(record(item) for item in bad),
         cut_short,
         logged[1],
         "not JSON, no hit here",
@@ -248,3 +261,41 @@ def test_a_value_with_a_unicode_line_separator_stays_on_its_line(
     assert replay(moto_dynamodb, str(log)) == 0
     assert capsys.readouterr().out.strip() == "wrote 1, skipped 0 (already stored), failed 0"
     assert moto_dynamodb.hits() == [unsaved]
+
+
+def test_replay_takes_only_the_handlers_records_and_writes_only_clean_hits(
+    logged: list[str],
+    moto_dynamodb: MotoDynamoDB,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    good = items_of(logged)
+    forged = {**good[1], "pk": "d" * 32}
+    hostile_title = "\x1b]52;c;SGk=\x07\x1b[2J[link=https://evil.example]x[/link]\u202e"
+    lines = [
+        logged[0],
+        # The record's shape inside an exception text, and under another message: not records.
+        json.dumps({"level": "ERROR", "message": "boom", "exception": record(forged)}),
+        json.dumps({"level": "ERROR", "message": "other", "unsaved_hit": forged}),
+        json.dumps(
+            {"level": "ERROR", "message": "boom", "exception": {"x": json.loads(record(forged))}}
+        ),
+        # Records of the handler's shape that fail the item schema: failed, never written.
+        record({**good[1], "pk": "e" * 32, "ip": "81.2.69.160"}),
+        record({**good[1], "pk": "f" * 32, "ttl": 4_102_444_800}),
+        # A record whose text holds control characters: written, cleaned as the handler would.
+        record({**good[2], "pk": "a" * 32, "title": hostile_title}),
+    ]
+    log = tmp_path / "lambda.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    moto_dynamodb.create_table()
+
+    assert replay(moto_dynamodb, str(log)) == 1
+    out, err = capsys.readouterr()
+    assert out.strip() == "wrote 2, skipped 0 (already stored), failed 2"
+    assert "attribute 'ip' is not part of any hit" in err
+    assert "ttl 4102444800 is not within 400 days" in err
+    stored = {str(item["pk"]): item for item in moto_dynamodb.hits()}
+    assert set(stored) == {good[0]["pk"], "a" * 32}
+    assert stored["a" * 32]["title"] == clean(hostile_title, 128)
+    assert "\x1b" not in json.dumps(list(stored.values()), ensure_ascii=False)

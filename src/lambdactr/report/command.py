@@ -23,6 +23,7 @@ from rich.progress import (
 
 from ..aws import add_dynamodb_options, dynamodb_client
 from ..function.store import FALLBACK_REGION, error_code
+from ..stack import TABLE_OUTPUT, StackError, read_stack
 from .aggregate import aggregate
 from .classify import Classifier
 from .model import Report, top_rows
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 HELP = "pageviews, visitors, pages, referrers, browsers and countries, from the hits table"
 FORMATS = ("table", "json", "csv", "html")
-STACK_OUTPUT = "TableName"
 # Without an estimate of the table's size (DescribeTable denied), a few workers still hide most
 # of each page's round trip.
 FALLBACK_SEGMENTS = 4
@@ -56,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--stack",
         metavar="NAME",
-        help=f"read the table name from this CloudFormation stack's {STACK_OUTPUT} output "
+        help=f"read the table name from this CloudFormation stack's {TABLE_OUTPUT} output "
         "(instead of --table)",
     )
     source.add_argument(
@@ -180,25 +180,10 @@ def stack_table_name(args: argparse.Namespace) -> str:
     import boto3
 
     session = boto3.Session(profile_name=args.profile, region_name=args.region)
-    cloudformation = session.client(
-        "cloudformation", region_name=session.region_name or FALLBACK_REGION
-    )
     try:
-        stacks = cloudformation.describe_stacks(StackName=args.stack)["Stacks"]
-    except ClientError as error:
-        raise ReportError(f"stack {args.stack!r}: {error}") from error
-    except BotoCoreError as error:
+        return read_stack(session, args.stack, session.region_name or FALLBACK_REGION).table_name
+    except StackError as error:
         raise ReportError(str(error)) from error
-    outputs = {
-        output.get("OutputKey"): output.get("OutputValue")
-        for stack in stacks
-        for output in stack.get("Outputs", [])
-    }
-    name = outputs.get(STACK_OUTPUT)
-    if not name:
-        found = ", ".join(sorted(key for key in outputs if key)) or "none"
-        raise ReportError(f"stack {args.stack!r} has no {STACK_OUTPUT} output (outputs: {found})")
-    return name
 
 
 def write(report: Report, output_format: str, output: Path | None) -> None:
