@@ -26,7 +26,7 @@ from ..function.store import FALLBACK_REGION, error_code
 from ..stack import TABLE_OUTPUT, StackError, read_stack
 from .aggregate import aggregate
 from .classify import Classifier
-from .model import Report, top_rows
+from .model import Report, printable, top_rows
 from .query import DEFAULT_SINCE, QueryError, ReportQuery, normalize_site_pattern, parse_day
 from .render_csv import render_csv
 from .render_html import render_html
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     top = args.top if args.top is not None else (20 if args.format in ("table", "html") else None)
     report = top_rows(report, top)
     if args.format != "table" or args.output:
-        for warning in report.warnings:
+        for warning in printable(report).warnings:
             print(f"warning: {warning}", file=sys.stderr)
     write(report, args.format, args.output)
     return 0

@@ -13,7 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from .model import Report, Row
+from .model import Report, Row, printable
 
 CHART_LABEL_CHARS = 28
 CHART_ROWS = 10
@@ -74,6 +74,7 @@ footer { color: var(--muted); font-size: 0.85rem; }
 
 
 def render_html(report: Report) -> str:
+    report = printable(report)
     scope = [report.site or "all sites", f"{report.since} to {report.until} (UTC)"]
     if report.path_prefix:
         scope.append(f"paths under {report.path_prefix}")
