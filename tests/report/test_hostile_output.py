@@ -21,6 +21,7 @@ import boto3
 import pytest
 
 from lambdactr.cli import main
+from lambdactr.function.item import PlainItem
 from tests.support.hits import hit
 
 from .conftest import TABLE, HitsTable, create_table
@@ -42,7 +43,7 @@ RAW = re.compile(
 )
 
 
-def hostile_items() -> list[dict[str, object]]:
+def hostile_items() -> list[PlainItem]:
     return [
         hit(
             vid="a",
@@ -59,7 +60,7 @@ def hostile_items() -> list[dict[str, object]]:
 
 @pytest.fixture
 def hostile(hits_table: HitsTable) -> HitsTable:
-    hits_table.put(*hostile_items())  # type: ignore[arg-type]
+    hits_table.put(*hostile_items())
     return hits_table
 
 
@@ -119,7 +120,7 @@ def test_the_table_under_a_terminal_shows_markup_as_text_and_runs_no_escape(
 ) -> None:
     client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=moto_endpoint)
     create_table(client)
-    HitsTable(client).put(*hostile_items())  # type: ignore[arg-type]
+    HitsTable(client).put(*hostile_items())
 
     output = run_in_terminal(
         [
