@@ -24,8 +24,10 @@ from lambdactr.cli import main
 from lambdactr.function.item import PlainItem
 from tests.support.hits import hit
 
-from .conftest import TABLE, HitsTable, create_table
+from .conftest import HitsTable, create_table
 
+# moto's server keeps its tables per process: a name of this module's own.
+TERMINAL_TABLE = "lambdactr-terminal-hits"
 RANGE = ["--since", "2026-11-01", "--until", "2026-11-30"]
 CLEAR_SCREEN = "\x1b[2J\x1b[H"
 CLIPBOARD = "\x1b]52;c;SGFja2Vk\x07"
@@ -119,8 +121,8 @@ def test_the_table_under_a_terminal_shows_markup_as_text_and_runs_no_escape(
     moto_endpoint: str, tmp_path: Path
 ) -> None:
     client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=moto_endpoint)
-    create_table(client)
-    HitsTable(client).put(*hostile_items())
+    create_table(client, TERMINAL_TABLE)
+    HitsTable(client, TERMINAL_TABLE).put(*hostile_items())
 
     output = run_in_terminal(
         [
@@ -131,7 +133,7 @@ def test_the_table_under_a_terminal_shows_markup_as_text_and_runs_no_escape(
             "--endpoint-url",
             moto_endpoint,
             "--table",
-            TABLE,
+            TERMINAL_TABLE,
             *RANGE,
         ],
         tmp_path,
