@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EVENT ?= events/css.json
 
-.PHONY: install serve test test-fast lint fmt invoke report snippet system-deps clean fuzz
+.PHONY: install serve test test-fast lint fmt invoke report snippet system-deps clean fuzz \
+	dynamodb-local
 
 install: $(STAMP)
 
@@ -26,7 +27,30 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
 	    chromium firefox-esr fonts-dejavu-core >/dev/null; }
 
-test: install system-deps
+# AWS's DynamoDB Local, which the DynamoDB-facing tests run against besides moto. It needs Java
+# (Debian's openjdk-17-jre-headless). The jar comes from the npm registry, inside the package
+# amplify-dynamodb-simulator (DynamoDBLocal.jar 1.25.x): `npm pack` fetches only that package,
+# and only its emulator/ folder is unpacked into $(DYNAMODB_LOCAL_DIR) (git-ignored).
+DYNAMODB_LOCAL_DIR ?= .dynamodb-local
+DYNAMODB_LOCAL_PACKAGE := amplify-dynamodb-simulator@2.9.30
+DYNAMODB_LOCAL_JAR := $(DYNAMODB_LOCAL_DIR)/emulator/DynamoDBLocal.jar
+
+dynamodb-local: $(DYNAMODB_LOCAL_JAR)
+
+$(DYNAMODB_LOCAL_JAR):
+	@command -v java >/dev/null && command -v npm >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    openjdk-17-jre-headless npm >/dev/null; }
+	rm -rf $(DYNAMODB_LOCAL_DIR).tmp && mkdir -p $(DYNAMODB_LOCAL_DIR).tmp
+	cd $(DYNAMODB_LOCAL_DIR).tmp && npm pack --silent $(DYNAMODB_LOCAL_PACKAGE) >/dev/null && \
+	  tar -xzf amplify-dynamodb-simulator-*.tgz --strip-components=1 package/emulator && \
+	  rm amplify-dynamodb-simulator-*.tgz
+	rm -rf $(DYNAMODB_LOCAL_DIR) && mv $(DYNAMODB_LOCAL_DIR).tmp $(DYNAMODB_LOCAL_DIR)
+	test -f $@
+
+test: install system-deps dynamodb-local
 	$(BIN)/pytest
 
 test-fast: install
@@ -61,7 +85,7 @@ fuzz: install
 	  -print_final_stats=1
 
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DYNAMODB_LOCAL_DIR)
 
 # The Lambda artifact, for AWS SAM: `sam build` runs `make build-BeaconFunction` from this
 # directory with ARTIFACTS_DIR set (template.yaml: BuildMethod makefile, CodeUri .). pip fetches

@@ -7,12 +7,16 @@ import functools
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
+from tests.support import dynamodb_local
 from tests.support.function import Wire, wire
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,3 +89,52 @@ def moto_endpoint() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """AWS's DynamoDB Local, started once per session on a free port.
+
+    Where it is not installed, CI fails (CI=true): the tests that need it must run there. On a
+    developer's machine those tests are skipped with the reason, and `make test` installs it.
+    """
+    reason = dynamodb_local.missing_reason()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    log = tmp_path_factory.mktemp("dynamodb-local") / "dynamodb-local.log"
+    with dynamodb_local.running(log) as endpoint:
+        yield endpoint
+
+
+@dataclass
+class DynamoDB:
+    """The DynamoDB one test talks to: moto inside this process, or DynamoDB Local.
+
+    With DynamoDB Local, AWS_ENDPOINT_URL_DYNAMODB points every client there, the handler's own
+    included, and the test starts and ends with no table.
+    """
+
+    kind: str
+    client: Any
+    endpoint: str | None = None
+
+
+DYNAMODB_KINDS = ("moto", "dynamodb-local")
+
+
+@pytest.fixture(params=DYNAMODB_KINDS)
+def dynamodb(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDB]:
+    """Each test that takes this runs twice: on moto, and on AWS's DynamoDB Local."""
+    if request.param == "moto":
+        with mock_aws():
+            yield DynamoDB("moto", boto3.client("dynamodb", region_name="us-east-1"))
+        return
+    endpoint: str = request.getfixturevalue("dynamodb_local_endpoint")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+    dynamodb_local.delete_every_table(endpoint)
+    try:
+        yield DynamoDB("dynamodb-local", dynamodb_local.client(endpoint), endpoint)
+    finally:
+        dynamodb_local.delete_every_table(endpoint)

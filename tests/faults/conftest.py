@@ -23,7 +23,9 @@ from moto.server import ThreadedMotoServer
 
 from lambdactr.function.item import PlainItem, from_dynamodb, is_salt_key
 from lambdactr.function.store import Store, make_client
+from tests.conftest import DYNAMODB_KINDS
 from tests.handler.conftest import create_table
+from tests.support import dynamodb_local
 from tests.support.function import Wire, handler_log_into, invoke
 
 TABLE = "lambdactr-fault-hits"
@@ -122,7 +124,7 @@ def throttling_dynamodb() -> Iterator[ThrottlingDynamoDB]:
 
 @dataclass
 class MotoDynamoDB:
-    """DynamoDB back again: moto's server on a free loopback port."""
+    """DynamoDB back again, at a URL: moto's server, or AWS's DynamoDB Local."""
 
     url: str
 
@@ -140,8 +142,17 @@ class MotoDynamoDB:
         return [from_dynamodb(i) for i in items if not is_salt_key(i["pk"]["S"])]
 
 
-@pytest.fixture
-def moto_dynamodb() -> Iterator[MotoDynamoDB]:
+@pytest.fixture(params=DYNAMODB_KINDS)
+def moto_dynamodb(request: pytest.FixtureRequest) -> Iterator[MotoDynamoDB]:
+    """Each test that takes this runs twice: against moto's server and against DynamoDB Local."""
+    if request.param == "dynamodb-local":
+        endpoint: str = request.getfixturevalue("dynamodb_local_endpoint")
+        dynamodb_local.delete_every_table(endpoint)
+        try:
+            yield MotoDynamoDB(url=endpoint)
+        finally:
+            dynamodb_local.delete_every_table(endpoint)
+        return
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

@@ -7,13 +7,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from lambdactr.function.item import PlainItem, from_dynamodb, is_salt_key
 from lambdactr.function.store import Store, make_client
-from tests.conftest import create_hits_table
+from tests.conftest import DynamoDB, create_hits_table
 from tests.support.function import Wire, handler_log_into, invoke, json_lines
 
 TABLE = "lambdactr-test-hits"
@@ -49,15 +47,15 @@ class Counter:
 
 
 @pytest.fixture
-def counter(wire_handler: Wire) -> Iterator[Counter]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        create_table(client)
+def counter(wire_handler: Wire, dynamodb: DynamoDB) -> Iterator[Counter]:
+    """The handler on a fresh table, once on moto and once on DynamoDB Local."""
+    client = dynamodb.client
+    create_table(client)
 
-        def configure(store: Store | None = None, **overrides: Any) -> None:
-            wire_handler(store or Store(TABLE, make_client()), **overrides)
+    def configure(store: Store | None = None, **overrides: Any) -> None:
+        wire_handler(store or Store(TABLE, make_client()), **overrides)
 
-        configure()
-        counter = Counter(client=client, invoke_raw=invoke, configure=configure)
-        with handler_log_into(counter.log_stream):
-            yield counter
+    configure()
+    counter = Counter(client=client, invoke_raw=invoke, configure=configure)
+    with handler_log_into(counter.log_stream):
+        yield counter

@@ -1,17 +1,14 @@
-"""A hits table on moto, filled with plain items as the Lambda writes them."""
+"""A hits table on moto or DynamoDB Local, filled with plain items as the Lambda writes them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from lambdactr.function.item import PlainItem, salt_key, to_dynamodb
-from tests.conftest import create_hits_table
+from tests.conftest import DynamoDB, create_hits_table
 
 TABLE = "lambdactr-report-hits"
 
@@ -37,8 +34,7 @@ class HitsTable:
 
 
 @pytest.fixture
-def hits_table() -> Iterator[HitsTable]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        create_table(client)
-        yield HitsTable(client)
+def hits_table(dynamodb: DynamoDB) -> HitsTable:
+    """A hits table on moto, and again on DynamoDB Local: every report test runs on both."""
+    create_table(dynamodb.client)
+    return HitsTable(dynamodb.client)
