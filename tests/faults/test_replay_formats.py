@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
+from moto import mock_aws
 
 from lambdactr import cli
 from lambdactr.function.item import PlainItem
 from lambdactr.function.sanitize import clean
 from lambdactr.function.store import Store
 from lambdactr.replay import unsaved_hits
+from tests.handler.conftest import create_table
 
 from .conftest import TABLE, Function, MotoDynamoDB, client_for
 
@@ -299,3 +303,87 @@ def test_replay_takes_only_the_handlers_records_and_writes_only_clean_hits(
     assert set(stored) == {good[0]["pk"], "a" * 32}
     assert stored["a" * 32]["title"] == clean(hostile_title, 128)
     assert "\x1b" not in json.dumps(list(stored.values()), ensure_ascii=False)
+
+
+def many_records(logged: list[str], count: int) -> list[str]:
+    """`count` distinct records of unsaved hits, each a real one under a key of its own."""
+    good = items_of(logged)
+    return [record({**good[n % len(good)], "pk": f"{n:032x}"}) for n in range(count)]
+
+
+def test_replay_stops_after_a_few_connection_failures_in_a_row(
+    logged: list[str],
+    unreachable_url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "lambda.log"
+    log.write_text("\n".join(many_records(logged, 40)) + "\n")
+    # Two attempts a call, as the Lambda makes: the count of calls is what is checked here.
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+
+    status = cli.main(["replay", str(log), "--table", TABLE, "--endpoint-url", unreachable_url])
+
+    assert status == 1
+    out, err = capsys.readouterr()
+    assert out.strip() == "wrote 0, skipped 0 (already stored), failed 3, not tried 37"
+    assert err.count("Could not connect") == 3
+    assert "stopped after 3 connection failures in a row" in err
+    assert "37 hits not tried" in err
+
+
+def test_replay_from_a_stacks_log_group_on_moto(
+    logged: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    now_ms = int(time.time() * 1000)
+    records = many_records(logged, 5)
+    forged = {**items_of(logged)[0], "pk": "f" * 32}
+    with mock_aws():
+        region = "us-east-1"
+        cloudformation = boto3.client("cloudformation", region_name=region)
+        cloudformation.create_stack(StackName="lambdactr-test", TemplateBody=json.dumps(STACK))
+        dynamodb = boto3.client("dynamodb", region_name=region)
+        create_table(dynamodb, "lambdactr-test-hits")
+        logs = boto3.client("logs", region_name=region)
+        logs.create_log_stream(logGroupName=LOG_GROUP, logStreamName="2026/11/29/[$LATEST]a")
+        events = [
+            # Older than --since: left alone.
+            (now_ms - 3 * 86_400_000, records[0]),
+            (now_ms - 60_000, "START RequestId: 1 Version: $LATEST"),
+            (now_ms - 50_000, records[1]),
+            # The handler's message inside an exception: not a record.
+            (now_ms - 40_000, json.dumps({"message": "boom", "exception": record(forged)})),
+            *((now_ms - 30_000 + n, line) for n, line in enumerate(records[2:])),
+        ]
+        logs.put_log_events(
+            logGroupName=LOG_GROUP,
+            logStreamName="2026/11/29/[$LATEST]a",
+            logEvents=[{"timestamp": ts, "message": message} for ts, message in events],
+        )
+
+        status = cli.main(["replay", "--stack", "lambdactr-test", "--since", "1d"])
+        out, err = capsys.readouterr()
+        assert status == 0, err
+        assert out.strip() == "wrote 4, skipped 0 (already stored), failed 0"
+        stored = dynamodb.scan(TableName="lambdactr-test-hits")["Items"]
+        assert sorted(i["pk"]["S"] for i in stored) == [f"{n:032x}" for n in range(1, 5)]
+
+        # Twice is safe: all four are skipped.
+        assert cli.main(["replay", "--stack", "lambdactr-test", "--since", "1d"]) == 0
+        assert capsys.readouterr().out.strip() == "wrote 0, skipped 4 (already stored), failed 0"
+
+
+LOG_GROUP = "/aws/lambda/lambdactr-test"
+# The parts of template.yaml replay reads: the log group, the table output, the retention.
+STACK = {
+    "AWSTemplateFormatVersion": "2010-09-09",
+    "Parameters": {"RetentionDays": {"Type": "Number", "Default": 400}},
+    "Resources": {
+        "BeaconLogGroup": {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": LOG_GROUP, "RetentionInDays": 30},
+        }
+    },
+    "Outputs": {"TableName": {"Value": "lambdactr-test-hits"}},
+}
