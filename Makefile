@@ -124,11 +124,16 @@ deploy: build
 
 # Speed, size and cost targets, each printed as a ratio against its floor measured in the same
 # run. Never in the tests: this machine is shared and noisy. BENCHMARKS.md has the figures.
-.PHONY: bench
-bench: install
+.PHONY: bench bench-scan
+bench: install dynamodb-local
 	$(BIN)/python benchmarks/lambda_bench.py
 	$(BIN)/python -m benchmarks.load
 	$(BIN)/python benchmarks/report_bench.py
+	$(BIN)/python -m benchmarks.scan_bench
+
+# The report's default Scan parallelism, against DynamoDB Local: 1,000 and 100,000 items.
+bench-scan: install dynamodb-local
+	$(BIN)/python -m benchmarks.scan_bench
 
 # How fast `lambdactr report` counts: 1,000,000 synthetic items, against a bare loop.
 .PHONY: bench-report

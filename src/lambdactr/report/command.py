@@ -39,9 +39,11 @@ if TYPE_CHECKING:
 
 HELP = "pageviews, visitors, pages, referrers, browsers and countries, from the hits table"
 FORMATS = ("table", "json", "csv", "html")
-# Without an estimate of the table's size (DescribeTable denied), a few workers still hide most
-# of each page's round trip.
-FALLBACK_SEGMENTS = 4
+# Parallel Scan segments for a table of any size: `make bench` (benchmarks/scan_bench.py) on
+# DynamoDB Local put this within 1.2x of the best of 1, 2, 4, 8 and 16 segments for both 1,000
+# and 100,000 items. DescribeTable's TableSizeBytes cannot choose it: it is 0 on a new table and
+# on emulators, and refreshed only every six hours. Larger tables get more (TableSize.segments).
+DEFAULT_SEGMENTS = 8
 # A scan that ends sooner than this shows no progress bar at all.
 PROGRESS_DELAY_SECONDS = 1.0
 
@@ -63,7 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--segments",
         type=int,
         metavar="N",
-        help="parallel Scan segments (default: from the table's size, 1 to 16)",
+        help=f"parallel Scan segments (default: {DEFAULT_SEGMENTS}, more for a table over"
+        " 512 MB, at most 16)",
     )
     filters = parser.add_argument_group("filters (days are UTC and inclusive)")
     filters.add_argument("--site", help="a host (blog.example.org) or *.example.org for subdomains")
@@ -145,7 +148,7 @@ def read_report(
         raise QueryError("--segments must be at least 1")
     size = _table_size(client, table)
     if segments is None:
-        segments = size.segments if size else FALLBACK_SEGMENTS
+        segments = max(DEFAULT_SEGMENTS, size.segments if size else 1)
     progress = _ScanProgress(size.items if size else 0, progress_console)
     try:
         items = scan_items(client, table, query, segments, progress.advance)
