@@ -150,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
             raise ReplayError("give log files (or - for stdin), or --stack NAME")
         if args.logfiles and args.stack:
             raise ReplayError("give either log files or --stack, not both")
+        if args.retention_days is not None and args.retention_days < 1:
+            raise ReplayError("--retention-days must be at least 1")
         retention_days = args.retention_days or _default_retention_days()
         if args.stack:
             logs, table, stack_retention = _stack_logs(args)
