@@ -86,10 +86,11 @@ def main() -> int:
                 create_hits_table(client, table)
                 took = load(client, table, size)
                 print(f"\n{size:,} items loaded in {took:.1f} s")
-                # One untimed round warms the JVM up; the timed rounds interleave the segment
-                # counts, so a noisy moment on this shared machine hits them all alike.
-                for segments in SEGMENTS:
-                    read_all(client, table, query, segments)
+                # One untimed round on the first table warms the JVM up; the timed rounds
+                # interleave the segment counts, so a noisy moment hits them all alike.
+                if size == args.sizes[0]:
+                    for segments in SEGMENTS:
+                        read_all(client, table, query, segments)
                 rounds = args.rounds or (15 if size <= 10_000 else 3)
                 times: dict[int, list[float]] = {segments: [] for segments in SEGMENTS}
                 for _ in range(rounds):
