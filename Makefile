@@ -53,7 +53,7 @@ $(DYNAMODB_LOCAL_JAR):
 test: install system-deps dynamodb-local
 	$(BIN)/pytest
 
-test-fast: install
+test-fast: install dynamodb-local
 	$(BIN)/pytest -m "not browser and not slow"
 
 lint: install
