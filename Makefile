@@ -8,7 +8,8 @@ EVENT ?= events/css.json
 ARGS ?=
 STACK ?= lambdactr
 
-.PHONY: install serve test test-fast lint fmt invoke report snippet logs system-deps clean fuzz
+.PHONY: install serve test test-fast lint fmt invoke report snippet logs system-deps clean fuzz \
+	dynamodb-local
 
 install: $(STAMP)
 
@@ -29,11 +30,34 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
 	    chromium firefox-esr fonts-dejavu-core >/dev/null; }
 
-test: install system-deps
+# AWS's DynamoDB Local, which the DynamoDB-facing tests run against besides moto. It needs Java
+# (Debian's openjdk-17-jre-headless). The jar comes from the npm registry, inside the package
+# amplify-dynamodb-simulator (DynamoDBLocal.jar 1.25.x): `npm pack` fetches only that package,
+# and only its emulator/ folder is unpacked into $(DYNAMODB_LOCAL_DIR) (git-ignored).
+DYNAMODB_LOCAL_DIR ?= .dynamodb-local
+DYNAMODB_LOCAL_PACKAGE := amplify-dynamodb-simulator@2.9.30
+DYNAMODB_LOCAL_JAR := $(DYNAMODB_LOCAL_DIR)/emulator/DynamoDBLocal.jar
+
+dynamodb-local: $(DYNAMODB_LOCAL_JAR)
+
+$(DYNAMODB_LOCAL_JAR):
+	@command -v java >/dev/null && command -v npm >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    openjdk-17-jre-headless npm >/dev/null; }
+	rm -rf $(DYNAMODB_LOCAL_DIR).tmp && mkdir -p $(DYNAMODB_LOCAL_DIR).tmp
+	cd $(DYNAMODB_LOCAL_DIR).tmp && npm pack --silent $(DYNAMODB_LOCAL_PACKAGE) >/dev/null && \
+	  tar -xzf amplify-dynamodb-simulator-*.tgz --strip-components=1 package/emulator && \
+	  rm amplify-dynamodb-simulator-*.tgz
+	rm -rf $(DYNAMODB_LOCAL_DIR) && mv $(DYNAMODB_LOCAL_DIR).tmp $(DYNAMODB_LOCAL_DIR)
+	test -f $@
+
+test: install system-deps dynamodb-local
 	$(BIN)/pytest
 
-# The pure functions and the handler on moto: no process, server, build or browser.
-test-fast: install
+# The pure functions and the handler (on moto and DynamoDB Local): no process, build or browser.
+test-fast: install dynamodb-local
 	$(BIN)/pytest tests/unit tests/handler
 
 lint: install
@@ -75,7 +99,7 @@ fuzz: install
 	  -print_final_stats=1
 
 clean:
-	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis $(DYNAMODB_LOCAL_DIR)
 
 # The Lambda artifact, for AWS SAM: `sam build` runs `make build-BeaconFunction` from this
 # directory with ARTIFACTS_DIR set (template.yaml: BuildMethod makefile, CodeUri .). pip fetches
@@ -129,11 +153,16 @@ deploy: build
 
 # Speed, size and cost targets, each printed as a ratio against its floor measured in the same
 # run. Never in the tests: this machine is shared and noisy. BENCHMARKS.md has the figures.
-.PHONY: bench
-bench: install
+.PHONY: bench bench-scan
+bench: install dynamodb-local
 	$(BIN)/python benchmarks/lambda_bench.py
 	$(BIN)/python -m benchmarks.load
 	$(BIN)/python benchmarks/report_bench.py
+	$(BIN)/python -m benchmarks.scan_bench
+
+# The report's default Scan parallelism, against DynamoDB Local: 1,000 and 100,000 items.
+bench-scan: install dynamodb-local
+	$(BIN)/python -m benchmarks.scan_bench
 
 # How fast `lambdactr report` counts: 1,000,000 synthetic items, against a bare loop.
 .PHONY: bench-report

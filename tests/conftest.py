@@ -8,9 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
+from tests.support import dynamodb_local
+from tests.support.dynamodb_local import DYNAMODB_KINDS, DynamoDB
 from tests.support.events import load_event
 from tests.support.function import Wire, wire
 
@@ -80,3 +84,36 @@ def no_aws_account(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """AWS's DynamoDB Local, started once per session on a free port.
+
+    Where it is not installed, CI fails (CI=true): the tests that need it must run there. On a
+    developer's machine those tests are skipped with the reason, and `make test` installs it.
+    """
+    reason = dynamodb_local.missing_reason()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    log = tmp_path_factory.mktemp("dynamodb-local") / "dynamodb-local.log"
+    with dynamodb_local.running(log) as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(params=DYNAMODB_KINDS)
+def dynamodb(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDB]:
+    """Each test that takes this runs twice: on moto, and on AWS's DynamoDB Local."""
+    if request.param == "moto":
+        with mock_aws():
+            yield DynamoDB("moto", boto3.client("dynamodb", region_name="us-east-1"))
+        return
+    endpoint: str = request.getfixturevalue("dynamodb_local_endpoint")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
+    dynamodb_local.delete_every_table(endpoint)
+    try:
+        yield DynamoDB("dynamodb-local", dynamodb_local.client(endpoint), endpoint)
+    finally:
+        dynamodb_local.delete_every_table(endpoint)

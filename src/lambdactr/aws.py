@@ -130,6 +130,14 @@ def dynamodb_client(args: argparse.Namespace) -> DynamoDBClient:
     return client
 
 
+def operator_client(session: Any, service: str, region: str) -> Any:
+    """A client for the operator's commands: a short connect timeout, and a dead endpoint is
+    never retried, so a command fails within seconds with the endpoint's name."""
+    client = session.client(service, region_name=region, config=CLIENT_CONFIG)
+    give_up_when_unreachable(client)
+    return client
+
+
 def give_up_when_unreachable(client: Any) -> None:
     """Make `client` raise a connection error at once instead of retrying it.
 

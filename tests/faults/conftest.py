@@ -14,6 +14,8 @@ from collections.abc import Iterator
 import pytest
 from moto.server import ThreadedMotoServer
 
+from tests.support import dynamodb_local
+from tests.support.dynamodb_local import DYNAMODB_KINDS
 from tests.support.faults import Function, MotoDynamoDB, ThrottlingDynamoDB
 from tests.support.function import Wire, handler_log_into
 
@@ -55,8 +57,17 @@ def throttling_dynamodb() -> Iterator[ThrottlingDynamoDB]:
         thread.join(timeout=10)
 
 
-@pytest.fixture
-def moto_dynamodb() -> Iterator[MotoDynamoDB]:
+@pytest.fixture(params=DYNAMODB_KINDS)
+def moto_dynamodb(request: pytest.FixtureRequest) -> Iterator[MotoDynamoDB]:
+    """Each test that takes this runs twice: against moto's server and against DynamoDB Local."""
+    if request.param == "dynamodb-local":
+        endpoint: str = request.getfixturevalue("dynamodb_local_endpoint")
+        dynamodb_local.delete_every_table(endpoint)
+        try:
+            yield MotoDynamoDB(url=endpoint)
+        finally:
+            dynamodb_local.delete_every_table(endpoint)
+        return
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:

@@ -25,8 +25,15 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from lambdactr.function.beacon import CONTENT_TYPES, TRANSPARENT_GIF
+from lambdactr.function.config import Config
 from lambdactr.function.hit import KEPT_HEADERS, NEVER_STORED_HEADERS
-from lambdactr.function.item import MAX_ITEM_BYTES, from_dynamodb, is_hit_key, item_size
+from lambdactr.function.item import (
+    MAX_ITEM_BYTES,
+    checked_hit,
+    from_dynamodb,
+    is_hit_key,
+    item_size,
+)
 from lambdactr.function.store import Store, make_client
 from tests.support.badge import read_badge
 from tests.support.function import Wire, handler_log_into, invoke
@@ -290,7 +297,11 @@ def test_any_request_gets_the_beacon_or_a_404_and_stores_nothing_it_must_not(
             assert len(stored) <= 1
             written = json.dumps(stored, ensure_ascii=False) + table.log.getvalue()
             for item in stored:
-                assert item_size(from_dynamodb(item)) <= MAX_ITEM_BYTES
+                plain = from_dynamodb(item)
+                assert item_size(plain) <= MAX_ITEM_BYTES
+                # Replay's schema accepts whatever the handler writes, field for field.
+                checked = checked_hit(plain, Config().retention_days, now=int(plain["ts"]) / 1000)
+                assert checked.keys() == plain.keys()
             for secret in request.secrets:
                 # An address the visitor also typed into the page's URL is theirs to store.
                 if secret not in request.readable:

@@ -1,21 +1,17 @@
-"""A hits table on moto for each test, filled by the test with plain items."""
+"""A hits table on moto or DynamoDB Local, filled with plain items as the Lambda writes them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import boto3
 import pytest
-from moto import mock_aws
 
+from tests.support.dynamodb_local import DynamoDB
 from tests.support.tables import HitsTable, create_hits_table
 
 TABLE = "lambdactr-report-hits"
 
 
 @pytest.fixture
-def hits_table() -> Iterator[HitsTable]:
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        create_hits_table(client, TABLE)
-        yield HitsTable(client, TABLE)
+def hits_table(dynamodb: DynamoDB) -> HitsTable:
+    """A hits table on moto, and again on DynamoDB Local: every report test runs on both."""
+    create_hits_table(dynamodb.client, TABLE)
+    return HitsTable(dynamodb.client, TABLE)

@@ -28,7 +28,7 @@ from .hit import (
     counts_on_badge,
     hit_from_request,
 )
-from .item import PlainItem, fit
+from .item import UNSAVED_KEY, UNSAVED_MESSAGE, PlainItem, fit
 from .privacy import SaltKeeper, SaltStore, visitor_id
 from .store import WORST_CALL_SECONDS, Store, make_client
 
@@ -237,7 +237,7 @@ def _save(hit: Hit, deps: Collaborators) -> bool:
         deps.store.put_hit(item)
     except Exception as error:
         # The item is logged whole so that `lambdactr replay` can store it later.
-        logger.error("hit not stored", extra={"unsaved_hit": item, "error": repr(error)})
+        logger.error(UNSAVED_MESSAGE, extra={UNSAVED_KEY: item, "error": repr(error)})
         metrics.add_metric(name="StoreFailed", unit=MetricUnit.Count, value=1)
         # Lambda's log-level filter treats a JSON line without "level" as INFO and drops it at
         # the default WARN, which is what keeps the per-hit Hit and Ignored metrics free. This

@@ -19,30 +19,16 @@ from .bots import light_bot_reason
 from .config import Config
 from .days import utc_day
 from .hosts import host_allowed, normalize_host
-from .item import FIELD_MAX_BYTES, HEADER_VALUE_MAX_BYTES, PlainItem
+from .item import FIELD_MAX_BYTES, HEADER_VALUE_MAX_BYTES, SECONDS_PER_DAY, PlainItem
+
+# The item schema lists the headers a hit keeps; the request side reads them from here too.
+from .item import KEPT_HEADERS as KEPT_HEADERS
 from .sanitize import clean
 
 BeaconKind = Literal["css", "gif", "svg"]
 # Why a request is answered but not counted; the answer says so in X-Lambdactr-Ignored.
 IgnoreReason = Literal["head", "dnt", "gpc", "no-page", "host", "error"]
 
-# Headers kept in the item's `h` map. User-Agent and Accept-Language are kept too, as `ua` and
-# `lang`. Nothing else is ever read into an item: not Cookie, Authorization, If-None-Match,
-# Host, nor any header that carries an address.
-KEPT_HEADERS = (
-    "sec-ch-ua",
-    "sec-ch-ua-mobile",
-    "sec-ch-ua-platform",
-    "sec-fetch-dest",
-    "sec-fetch-mode",
-    "sec-fetch-site",
-    "sec-purpose",
-    "purpose",
-    "x-purpose",
-    "x-moz",
-    "dnt",
-    "sec-gpc",
-)
 # Never read into an item, in any form; the tests and the fuzzer check stored items against it.
 NEVER_STORED_HEADERS = (
     "cookie",
@@ -59,7 +45,6 @@ UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
 # `label` is read by the `/c.svg` badge only.
 BEACON_PARAMS = frozenset({"p", "r", "t", "label"})
 
-SECONDS_PER_DAY = 86_400
 # A query string longer than any real beacon URL is read only this far.
 _QUERY_SCAN_LIMIT = 8192
 _PAGE_QUERY_SCAN_LIMIT = 2048

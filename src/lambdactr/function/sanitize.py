@@ -36,6 +36,12 @@ def clean(value: str, max_bytes: int) -> str:
     return truncate_utf8(value.strip(), max_bytes).rstrip()
 
 
+def strip_unprintable(text: str) -> str:
+    """`text` without any control, format, line- or paragraph-separator character (Cc, Cf, Zl,
+    Zp), at any length: what every report renderer draws, whoever wrote the stored value."""
+    return _FORMAT_CHARACTERS.sub("", _SEPARATORS.sub("", text))
+
+
 def truncate_utf8(value: str, max_bytes: int) -> str:
     encoded = value.encode("utf-8")
     if len(encoded) <= max_bytes:

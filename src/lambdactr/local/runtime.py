@@ -9,7 +9,7 @@ import shlex
 import shutil
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -282,14 +282,29 @@ def print_error(message: str) -> None:
     print(f"lambdactr: {message}", file=sys.stderr)
 
 
-def ensure_table(client: DynamoDBClient, table: str) -> bool:
-    """Create the table as the template does (hash key pk, on demand, TTL on ttl) if missing."""
+# What an endpoint without TTL (dynalite, some emulators) answers to the TTL calls.
+_NO_TTL_CODES = frozenset({"UnknownOperationException", "NotImplementedException"})
+
+
+def print_warning(message: str) -> None:
+    print(f"lambdactr: warning: {message}", file=sys.stderr)
+
+
+def ensure_table(
+    client: DynamoDBClient, table: str, warn: Callable[[str], None] = print_warning
+) -> bool:
+    """Create the table as the template does (hash key pk, on demand, TTL on ttl) if missing.
+
+    An endpoint without TTL support only gets a warning, and so does an existing table whose
+    TTL is off: either way expired hits and salts stay until someone deletes them.
+    """
     try:
         client.describe_table(TableName=table)
     except ClientError as error:
         if error_code(error) != "ResourceNotFoundException":
             raise
     else:
+        _check_ttl(client, table, warn)
         return False
     client.create_table(
         TableName=table,
@@ -300,7 +315,41 @@ def ensure_table(client: DynamoDBClient, table: str) -> bool:
     client.get_waiter("table_exists").wait(
         TableName=table, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
     )
-    client.update_time_to_live(
-        TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
-    )
+    try:
+        client.update_time_to_live(
+            TableName=table,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": state.TTL_ATTRIBUTE},
+        )
+    except ClientError as error:
+        if error_code(error) not in _NO_TTL_CODES:
+            raise
+        warn(_no_ttl_message(table, error))
     return True
+
+
+def _check_ttl(client: DynamoDBClient, table: str, warn: Callable[[str], None]) -> None:
+    try:
+        description = client.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    except ClientError as error:
+        warn(_no_ttl_message(table, error))
+        return
+    status = description.get("TimeToLiveStatus", "DISABLED")
+    if (
+        status in ("ENABLED", "ENABLING")
+        and description.get("AttributeName") == state.TTL_ATTRIBUTE
+    ):
+        return
+    warn(
+        f"table {table} has TTL {status.lower()}"
+        + (f" on {description['AttributeName']!r}" if description.get("AttributeName") else "")
+        + f", not on {state.TTL_ATTRIBUTE!r}: expired hits and daily salts are never deleted."
+        f" Turn it on: aws dynamodb update-time-to-live --table-name {table}"
+        f" --time-to-live-specification Enabled=true,AttributeName={state.TTL_ATTRIBUTE}"
+    )
+
+
+def _no_ttl_message(table: str, error: ClientError) -> str:
+    return (
+        f"cannot use TTL on table {table} here ({error_code(error) or error}): expired hits and"
+        " daily salts stay until deleted by hand"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import sys
 import threading
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from ..function.beacon import IGNORED_HEADER
 from ..snippet import ONE_TAG_NOTE, snippet
@@ -87,11 +89,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         request_id = new_request_id()
         answer, ignored = self._answer_for(request_id)
         took_ms = (time.monotonic() - started) * 1000
-        # An access log for the operator's own machine, still without the visitor's address.
-        # It is written before the answer, so a client that has its answer finds the line.
+        # An access log for the operator's own machine, without the visitor's address, and
+        # without the query, which can carry emails and click ids. It is written before the
+        # answer, so a client that has its answer finds the line.
         self.server.log_line(
-            f'{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} "{self.requestline}" {answer.status}'
-            f" {len(answer.body)} {took_ms:.0f}ms" + (f" ignored={ignored}" if ignored else "")
+            f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {self.command} {loggable_path(self.path)}"
+            f" {answer.status} {len(answer.body)} {took_ms:.0f}ms"
+            + (f" ignored={ignored}" if ignored else "")
         )
         self._send(answer, [("Apigw-Requestid", request_id)])
 
@@ -188,7 +192,26 @@ class _RequestHandler(BaseHTTPRequestHandler):
         pass  # `_answer` writes its own line, with the outcome and without the address
 
     def log_message(self, format: str, *args: Any) -> None:
-        sys.stderr.write(f"lambdactr serve: {format % args}\n")
+        # Errors quote the raw request line: escape it, so no client writes to the terminal.
+        sys.stderr.write(f"lambdactr serve: {escaped(format % args)}\n")
+
+
+# RFC 3986's characters of a path, `%` included so that what a client escaped stays as it was.
+# Everything else, quotes, braces, spaces, controls and non-ASCII, is percent-encoded, so a
+# logged path never holds JSON that `lambdactr replay` could take for the handler's own line.
+_PATH_CHARACTERS = "/%!$&'()*+,;=:@-._~"
+
+
+def loggable_path(target: str) -> str:
+    """The request target without query or fragment, in printable ASCII that holds no JSON."""
+    path = target.partition("#")[0].partition("?")[0]
+    # http.server decodes the request line as Latin-1: this gives back the bytes that were sent.
+    return quote(path.encode("latin-1", "replace"), safe=_PATH_CHARACTERS)
+
+
+def escaped(text: str) -> str:
+    """`text` with every control and non-ASCII character as a JSON-style escape."""
+    return json.dumps(text)[1:-1]
 
 
 def demo_page(base_url: str, report_commands: list[str]) -> str:

@@ -1,7 +1,9 @@
 """The local table's saved state: moto keeps tables in memory only, so they live on in a file.
 
 The table is saved as DynamoDB JSON (the shape the AWS CLI prints, binary values in base64)
-when the server stops, and written back when it starts.
+when the server stops, and written back when it starts. moto has no TTL, so it is emulated here:
+an item whose `ttl` has passed (a hit past its retention, a daily salt past its two days) is
+left out of both, as DynamoDB's TTL would have deleted it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 STATE_FORMAT = "lambdactr-dynamodb-state"
 STATE_VERSION = 1
+TTL_ATTRIBUTE = "ttl"
 # DynamoDB takes at most 25 items per BatchWriteItem.
 _BATCH_SIZE = 25
 
@@ -35,11 +38,14 @@ def state_file(state_dir: Path, table: str) -> Path:
     return state_dir / f"{table}.json"
 
 
-def save_table(client: DynamoDBClient, table: str, path: Path) -> int:
-    """Write every item of the table to `path` atomically; return how many were written."""
+def save_table(client: DynamoDBClient, table: str, path: Path, now: float | None = None) -> int:
+    """Write every unexpired item of the table to `path` atomically; return how many."""
+    now = time.time() if now is None else now
     items: list[dict[str, Any]] = []
     for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
-        items.extend(_encode_binary(item) for item in page.get("Items", []))
+        items.extend(
+            _encode_binary(item) for item in page.get("Items", []) if not expired(item, now)
+        )
     state = {
         "format": STATE_FORMAT,
         "version": STATE_VERSION,
@@ -51,8 +57,9 @@ def save_table(client: DynamoDBClient, table: str, path: Path) -> int:
     return len(items)
 
 
-def load_table(client: DynamoDBClient, table: str, path: Path) -> int:
-    """Put every item saved in `path` back into the table; return how many (0 with no file)."""
+def load_table(client: DynamoDBClient, table: str, path: Path, now: float | None = None) -> int:
+    """Put every unexpired item saved in `path` back; return how many (0 with no file)."""
+    now = time.time() if now is None else now
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -65,7 +72,7 @@ def load_table(client: DynamoDBClient, table: str, path: Path) -> int:
             raise ValueError("not a lambdactr state file")
         if state.get("version") != STATE_VERSION:
             raise ValueError(f"unknown state version {state.get('version')!r}")
-        items = [_decode_binary(item) for item in state["items"]]
+        items = [_decode_binary(item) for item in state["items"] if not expired(item, now)]
     except (ValueError, KeyError, TypeError) as error:
         raise StateError(
             f"{path} is not a table saved by lambdactr ({error}); "
@@ -77,6 +84,17 @@ def load_table(client: DynamoDBClient, table: str, path: Path) -> int:
         ]
         _batch_write(client, table, requests)
     return len(items)
+
+
+def expired(item: Mapping[str, Any], now: float) -> bool:
+    """Whether DynamoDB's TTL would delete `item` by `now`: its `ttl` (epoch seconds) has passed."""
+    ttl = item.get(TTL_ATTRIBUTE)
+    if not isinstance(ttl, Mapping) or "N" not in ttl:
+        return False
+    try:
+        return float(ttl["N"]) < now
+    except (TypeError, ValueError):
+        return False
 
 
 def _batch_write(client: DynamoDBClient, table: str, requests: list[Any]) -> None:

@@ -22,21 +22,20 @@ from rich.progress import (
 )
 
 from ..aws import (
-    CLIENT_CONFIG,
     UNREACHABLE_ERRORS,
     add_dynamodb_options,
     dynamodb_client,
-    give_up_when_unreachable,
     has_credentials,
     names_a_table,
     unreachable_message,
 )
 from ..function.store import FALLBACK_REGION, error_code
 from ..local.runtime import LocalError, add_local_options, describe_local_table, open_database
+from ..stack import TABLE_OUTPUT, StackError, read_stack
 from . import counters
 from .aggregate import aggregate
 from .classify import Classifier
-from .model import Report, top_rows
+from .model import Report, printable, top_rows
 from .query import DEFAULT_SINCE, QueryError, ReportQuery, normalize_site_pattern, parse_day
 from .render_csv import render_csv
 from .render_html import render_html
@@ -49,10 +48,11 @@ if TYPE_CHECKING:
 
 HELP = "pageviews, visitors, pages, referrers, browsers and countries, from the hits table"
 FORMATS = ("table", "json", "csv", "html")
-STACK_OUTPUT = "TableName"
-# Without an estimate of the table's size (DescribeTable denied), a few workers still hide most
-# of each page's round trip.
-FALLBACK_SEGMENTS = 4
+# Parallel Scan segments for a table of any size: `make bench` (benchmarks/scan_bench.py) on
+# DynamoDB Local put this within 1.2x of the best of 1, 2, 4, 8 and 16 segments for both 1,000
+# and 100,000 items. DescribeTable's TableSizeBytes cannot choose it: it is 0 on a new table and
+# on emulators, and refreshed only every six hours. Larger tables get more (TableSize.segments).
+DEFAULT_SEGMENTS = 8
 # A scan that ends sooner than this shows no progress bar at all.
 PROGRESS_DELAY_SECONDS = 1.0
 
@@ -67,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--stack",
         metavar="NAME",
-        help=f"read the table name from this CloudFormation stack's {STACK_OUTPUT} output "
+        help=f"read the table name from this CloudFormation stack's {TABLE_OUTPUT} output "
         "(instead of --table)",
     )
     add_local_options(source)
@@ -75,7 +75,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--segments",
         type=int,
         metavar="N",
-        help="parallel Scan segments (default: from the table's size, 1 to 16)",
+        help=f"parallel Scan segments (default: {DEFAULT_SEGMENTS}, more for a table over"
+        " 512 MB, at most 16)",
     )
     filters = parser.add_argument_group("filters (days are UTC and inclusive)")
     filters.add_argument("--site", help="a host (blog.example.org) or *.example.org for subdomains")
@@ -132,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     top = args.top if args.top is not None else (20 if args.format in ("table", "html") else None)
     report = top_rows(report, top)
     if args.format != "table" or args.output:
-        for warning in report.warnings:
+        for warning in printable(report).warnings:
             print(f"warning: {warning}", file=sys.stderr)
     write(report, args.format, args.output)
     return 0
@@ -258,7 +259,7 @@ def read_report(
         raise QueryError("--segments must be at least 1")
     size = _table_size(client, table)
     if segments is None:
-        segments = size.segments if size else FALLBACK_SEGMENTS
+        segments = max(DEFAULT_SEGMENTS, size.segments if size else 1)
     progress = _ScanProgress(size.items if size else 0, progress_console)
     try:
         items = scan_items(client, table, query, segments, progress.advance)
@@ -297,28 +298,10 @@ def stack_table_name(args: argparse.Namespace) -> str:
     import boto3
 
     session = boto3.Session(profile_name=args.profile, region_name=args.region)
-    cloudformation = session.client(
-        "cloudformation", region_name=session.region_name or FALLBACK_REGION, config=CLIENT_CONFIG
-    )
-    give_up_when_unreachable(cloudformation)
     try:
-        stacks = cloudformation.describe_stacks(StackName=args.stack)["Stacks"]
-    except ClientError as error:
-        raise ReportError(f"stack {args.stack!r}: {error}") from error
-    except UNREACHABLE_ERRORS as error:
-        raise ReportError(unreachable_message(cloudformation, error)) from error
-    except BotoCoreError as error:
+        return read_stack(session, args.stack, session.region_name or FALLBACK_REGION).table_name
+    except StackError as error:
         raise ReportError(str(error)) from error
-    outputs = {
-        output.get("OutputKey"): output.get("OutputValue")
-        for stack in stacks
-        for output in stack.get("Outputs", [])
-    }
-    name = outputs.get(STACK_OUTPUT)
-    if not name:
-        found = ", ".join(sorted(key for key in outputs if key)) or "none"
-        raise ReportError(f"stack {args.stack!r} has no {STACK_OUTPUT} output (outputs: {found})")
-    return name
 
 
 def write(report: Report, output_format: str, output: Path | None) -> None:

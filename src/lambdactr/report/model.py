@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from ..function.sanitize import strip_unprintable
+
 # The name of a row whose value the hits did not carry (no country, no language, ...).
 UNKNOWN = "(unknown)"
 
@@ -111,3 +113,40 @@ def left_out_line(report: Report) -> str | None:
         named = _REASON_HINTS.get(reason, reason)
         line += f", {'all' if count == total else f'{count:,}'} of them {named}"
     return line + "; --include-bots counts them in"
+
+
+def printable(report: Report) -> Report:
+    """The report with every text stripped of control and format characters.
+
+    Stored items need not come from today's handler (replayed, older versions, anyone with
+    access to the table), so every renderer draws this, never the raw text: no escape sequence
+    reaches a terminal, no bidi control reorders a name, no line separator breaks a row.
+    """
+    text = strip_unprintable
+    return replace(
+        report,
+        site=None if report.site is None else text(report.site),
+        since=text(report.since),
+        until=text(report.until),
+        days=[replace(row, day=text(row.day)) for row in report.days],
+        pages=[replace(row, site=text(row.site), path=text(row.path)) for row in report.pages],
+        referrers=_printable_rows(report.referrers),
+        campaigns=_printable_rows(report.campaigns),
+        browsers=_printable_rows(report.browsers),
+        os=_printable_rows(report.os),
+        devices=_printable_rows(report.devices),
+        countries=[
+            replace(row, code=None if row.code is None else text(row.code), name=text(row.name))
+            for row in report.countries
+        ],
+        languages=_printable_rows(report.languages),
+        kinds=_printable_rows(report.kinds),
+        filtered={text(reason): hits for reason, hits in report.filtered.items()},
+        path_prefix=None if report.path_prefix is None else text(report.path_prefix),
+        warnings=[text(warning) for warning in report.warnings],
+        sites=[text(site) for site in report.sites],
+    )
+
+
+def _printable_rows(rows: list[Row]) -> list[Row]:
+    return [replace(row, name=strip_unprintable(row.name)) for row in rows]

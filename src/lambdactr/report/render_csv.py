@@ -8,24 +8,28 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
-from .model import Report, Row
+from .model import Report, Row, printable
 
 HEADER = ("breakdown", "name", "pageviews", "visitors")
 TOTALS_NAME = "all"
-# A spreadsheet runs a cell that starts with one of these as a formula. Names come from the
-# visitors' requests (campaigns, referrers), so such a cell is prefixed with an apostrophe.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell that starts with one of = + - @ as a formula. Names come from the
+# visitors' requests (campaigns, referrers), so an apostrophe goes before such a character, at
+# the start and after every `;` or tab: a spreadsheet that splits on those (LibreOffice with `;`
+# as the separator) would otherwise start a cell there, and `a;=2*21` would show 42.
+_FORMULA_START = re.compile(r"(^|[;\t])(?=[=+\-@])")
 
 
 def render_csv(report: Report) -> str:
+    report = printable(report)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(HEADER)
     writer.writerow(("totals", TOTALS_NAME, report.pageviews, report.visitors))
     for day in report.days:
-        writer.writerow(("days", day.day, day.pageviews, day.visitors))
+        writer.writerow(("days", _cell(day.day), day.pageviews, day.visitors))
     for page in report.pages:
         name = page.site + page.path if report.many_sites else page.path
         writer.writerow(("pages", _cell(name), page.pageviews, page.visitors))
@@ -45,7 +49,7 @@ def render_csv(report: Report) -> str:
     writer.writerows(_lines("kinds", report.kinds))
     # Filtered hits were never counted as visitors, so that cell stays empty.
     for reason, count in report.filtered.items():
-        writer.writerow(("filtered", reason, count, ""))
+        writer.writerow(("filtered", _cell(reason), count, ""))
     return buffer.getvalue()
 
 
@@ -55,4 +59,4 @@ def _lines(breakdown: str, rows: list[Row]) -> Iterator[tuple[str, str, int, int
 
 
 def _cell(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return _FORMULA_START.sub(r"\1'", text)

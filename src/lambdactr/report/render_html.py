@@ -16,7 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from .model import Report, Row, left_out_line
+from .model import Report, Row, left_out_line, printable
 
 CHART_LABEL_CHARS = 28
 # Fewer days than this are drawn as slots of this many, centred: no one fat bar.
@@ -87,6 +87,7 @@ footer { color: var(--muted); font-size: 0.85rem; }
 
 
 def render_html(report: Report) -> str:
+    report = printable(report)
     scope = [report.site or "all sites", f"{report.since} to {report.until} (UTC)"]
     if report.path_prefix:
         scope.append(f"paths under {report.path_prefix}")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .model import Report, Row
+from .model import Report, Row, printable
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
+    report = printable(report)
     return {
         "site": report.site,
         "since": report.since,

@@ -10,12 +10,14 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .model import Report, Row, left_out_line
+from .model import Report, Row, left_out_line, printable
 
 BAR_WIDTH = 40
 
 
 def render_table(report: Report, console: Console) -> None:
+    # Every cell goes to rich as Text, never as markup: names come from stored items.
+    report = printable(report)
     console.print(_heading(report))
     for warning in report.warnings:
         console.print(Text("warning: ", style="bold yellow") + Text(warning))
@@ -76,7 +78,7 @@ def _days(report: Report) -> Table:
     busiest = max((day.pageviews for day in report.days), default=0)
     for day in report.days:
         bar = Bar(busiest or 1, 0, day.pageviews, width=BAR_WIDTH, color="cyan")
-        table.add_row(day.day, f"{day.pageviews:,}", f"{day.visitors:,}", bar)
+        table.add_row(Text(day.day), Text(f"{day.pageviews:,}"), Text(f"{day.visitors:,}"), bar)
     return table
 
 
@@ -93,7 +95,7 @@ def _pages(report: Report) -> Table:
             cells.insert(0, page.site)
         table.add_row(*(Text(cell) for cell in cells))
     if not report.pages:
-        table.add_row(*(["—"] * len(table.columns)))
+        table.add_row(*(Text("—") for _ in table.columns))
     return table
 
 
@@ -103,10 +105,9 @@ def _rows_table(title: str, heading: str, rows: list[Row]) -> Table:
     table.add_column("Pageviews", justify="right")
     table.add_column("Visitors", justify="right")
     for row in rows:
-        # Text, not markup: names come from visitors' requests.
-        table.add_row(Text(row.name), f"{row.pageviews:,}", f"{row.visitors:,}")
+        table.add_row(Text(row.name), Text(f"{row.pageviews:,}"), Text(f"{row.visitors:,}"))
     if not rows:
-        table.add_row("—", "", "")
+        table.add_row(Text("—"), Text(""), Text(""))
     return table
 
 
@@ -118,13 +119,13 @@ def _countries(report: Report) -> Table:
     table.add_column("Visitors", justify="right")
     for country in report.countries:
         table.add_row(
-            country.code or "",
+            Text(country.code or ""),
             Text(country.name),
-            f"{country.pageviews:,}",
-            f"{country.visitors:,}",
+            Text(f"{country.pageviews:,}"),
+            Text(f"{country.visitors:,}"),
         )
     if not report.countries:
-        table.add_row("—", "", "", "")
+        table.add_row(Text("—"), Text(""), Text(""), Text(""))
     return table
 
 
@@ -143,7 +144,7 @@ def _filtered(report: Report) -> Table:
     table.add_column("Reason")
     table.add_column("Hits", justify="right")
     for reason, count in report.filtered.items():
-        table.add_row(reason, f"{count:,}")
+        table.add_row(Text(reason), Text(f"{count:,}"))
     if not report.filtered:
-        table.add_row("—", "")
+        table.add_row(Text("—"), Text(""))
     return table

@@ -21,31 +21,33 @@ from ..function.item import (
     from_dynamodb,
     is_hit_key,
 )
+from ..function.item import FIELD_TYPES as ITEM_FIELD_TYPES
 from .query import ReportQuery
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-# The attributes the report reads, and the type each has in the item contract. A field of any
-# other type (a hand-edited or foreign item) is dropped, as if the hit had not carried it.
-FIELD_TYPES: dict[str, type] = {
-    "pk": str,
-    "ts": int,
-    "day": str,
-    "kind": str,
-    "site": str,
-    "path": str,
-    "src": str,
-    "ref": str,
-    "utm_campaign": str,
-    "cc": str,
-    "vid": str,
-    "lang": str,
-    "ua": str,
-    "h": dict,
-    "spec": bool,
-    "novid": bool,
-}
+# The attributes the report reads, with the type each has in the item schema (item.py). A field
+# of any other type (a hand-edited or foreign item) is dropped, as if the hit had not carried it.
+REPORT_FIELDS = (
+    "pk",
+    "ts",
+    "day",
+    "kind",
+    "site",
+    "path",
+    "src",
+    "ref",
+    "utm_campaign",
+    "cc",
+    "vid",
+    "lang",
+    "ua",
+    "h",
+    "spec",
+    "novid",
+)
+FIELD_TYPES: dict[str, type] = {name: ITEM_FIELD_TYPES[name] for name in REPORT_FIELDS}
 
 MAX_SEGMENTS = 16
 # DynamoDB's guidance: a segment per few hundred MB keeps each worker's share to minutes.

@@ -1,0 +1,80 @@
+"""What the CLI reads from a deployed stack: outputs, parameters, the function's log group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .aws import operator_client
+
+TABLE_OUTPUT = "TableName"
+LOG_GROUP_TYPE = "AWS::Logs::LogGroup"
+FUNCTION_TYPE = "AWS::Lambda::Function"
+
+
+class StackError(Exception):
+    """The stack cannot be read, or lacks what the command needs; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    name: str
+    outputs: dict[str, str]
+    parameters: dict[str, str]
+
+    @property
+    def table_name(self) -> str:
+        name = self.outputs.get(TABLE_OUTPUT)
+        if not name:
+            found = ", ".join(sorted(self.outputs)) or "none"
+            raise StackError(f"stack {self.name!r} has no {TABLE_OUTPUT} output (outputs: {found})")
+        return name
+
+
+def read_stack(session: Any, name: str, region: str) -> Stack:
+    """The stack `name` as `session` sees it in `region`."""
+    cloudformation = operator_client(session, "cloudformation", region)
+    try:
+        stacks = cloudformation.describe_stacks(StackName=name)["Stacks"]
+    except ClientError as error:
+        raise StackError(f"stack {name!r}: {error}") from error
+    except BotoCoreError as error:
+        raise StackError(str(error)) from error
+    outputs: dict[str, str] = {}
+    parameters: dict[str, str] = {}
+    for stack in stacks:
+        for output in stack.get("Outputs", []):
+            if output.get("OutputKey") and output.get("OutputValue") is not None:
+                outputs[output["OutputKey"]] = output["OutputValue"]
+        for parameter in stack.get("Parameters", []):
+            if parameter.get("ParameterKey") and parameter.get("ParameterValue") is not None:
+                parameters[parameter["ParameterKey"]] = parameter["ParameterValue"]
+    return Stack(name, outputs, parameters)
+
+
+def function_log_group(session: Any, name: str, region: str) -> str:
+    """The counter's log group: the stack's own, or else Lambda's default for its function."""
+    cloudformation = operator_client(session, "cloudformation", region)
+    resources: dict[str, list[str]] = {}
+    try:
+        for page in cloudformation.get_paginator("list_stack_resources").paginate(StackName=name):
+            for resource in page.get("StackResourceSummaries", []):
+                physical = resource.get("PhysicalResourceId")
+                if physical:
+                    resources.setdefault(resource["ResourceType"], []).append(physical)
+    except ClientError as error:
+        raise StackError(f"stack {name!r}: {error}") from error
+    except BotoCoreError as error:
+        raise StackError(str(error)) from error
+    groups = resources.get(LOG_GROUP_TYPE, [])
+    if len(groups) == 1:
+        return groups[0]
+    functions = resources.get(FUNCTION_TYPE, [])
+    if len(functions) == 1:
+        return f"/aws/lambda/{functions[0]}"
+    raise StackError(
+        f"stack {name!r} has {len(groups)} log groups and {len(functions)} functions;"
+        " cannot tell which holds the counter's log"
+    )
