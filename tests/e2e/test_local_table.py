@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from lambdactr.function.days import utc_day
+from lambdactr.function.item import SECONDS_PER_DAY, UNSAVED_KEY, UNSAVED_MESSAGE
 from tests.support.paths import EVENTS_DIR
 from tests.support.serve import Serve, StartServe, browser_headers, run_lambdactr, unique_path
 
@@ -123,6 +125,22 @@ def test_report_gives_up_fast_on_an_unreachable_endpoint(tmp_path: Path) -> None
     assert "Traceback" not in finished.stderr
 
 
+def unsaved_line(pk: str, path: str) -> str:
+    """The handler's own log line for a hit it could not store, as replay takes it."""
+    now_ms = int(time.time() * 1000)
+    item = {
+        "pk": pk,
+        "ts": now_ms,
+        "day": utc_day(now_ms),
+        "kind": "css",
+        "site": "blog.example.org",
+        "path": path,
+        "src": "p",
+        "ttl": now_ms // 1000 + 400 * SECONDS_PER_DAY,
+    }
+    return json.dumps({"level": "ERROR", "message": UNSAVED_MESSAGE, UNSAVED_KEY: item}) + "\n"
+
+
 @pytest.mark.parametrize(
     "command",
     [
@@ -135,8 +153,7 @@ def test_every_command_gives_up_fast_on_an_unreachable_endpoint(
     command: list[str], tmp_path: Path
 ) -> None:
     endpoint = f"http://127.0.0.1:{closed_port()}"
-    item = {"pk": "0" * 31 + "1", "ts": 1, "day": "2026-11-29", "site": "a.example", "path": "/"}
-    (tmp_path / "unsaved.log").write_text(json.dumps({"unsaved_hit": item}) + "\n")
+    (tmp_path / "unsaved.log").write_text(unsaved_line("0" * 31 + "1", "/"))
 
     finished = run_lambdactr(
         *command, "--endpoint-url", endpoint, cwd=tmp_path, timeout=UNREACHABLE_BOUND_S
@@ -151,16 +168,7 @@ def test_replay_local_writes_into_the_running_serve(
 ) -> None:
     serve = serve_factory(state_dir=tmp_path / ".lambdactr")
     path = unique_path()
-    item = {
-        "pk": "ab" * 16,
-        "ts": 1_764_374_400_000,
-        "day": "2026-11-29",
-        "site": "blog.example.org",
-        "path": path,
-        "kind": "css",
-        "src": "p",
-    }
-    (tmp_path / "unsaved.log").write_text(json.dumps({"unsaved_hit": item}) + "\n")
+    (tmp_path / "unsaved.log").write_text(unsaved_line("ab" * 16, path))
 
     finished = run_lambdactr("replay", "--local", "unsaved.log", cwd=tmp_path)
 
