@@ -25,6 +25,7 @@ from ..aws import add_dynamodb_options, dynamodb_client
 from ..function.store import FALLBACK_REGION, error_code
 from .aggregate import aggregate
 from .classify import Classifier
+from .engines import SCAN_ENGINE, EngineError, add_engine_arguments, engine_report
 from .model import Report, top_rows
 from .query import DEFAULT_SINCE, QueryError, ReportQuery, normalize_site_pattern, parse_day
 from .render_csv import render_csv
@@ -59,6 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"read the table name from this CloudFormation stack's {STACK_OUTPUT} output "
         "(instead of --table)",
     )
+    add_engine_arguments(source)
     source.add_argument(
         "--segments",
         type=int,
@@ -96,10 +98,15 @@ def run(args: argparse.Namespace) -> int:
         if args.top is not None and args.top < 1:
             raise QueryError("--top must be at least 1")
         query = build_query(args, utc_today())
-        client = dynamodb_client(args)
-        table = stack_table_name(args) if args.stack else args.table
-        report = read_report(client, table, query, segments=args.segments, progress_console=errors)
-    except (QueryError, ReportError) as error:
+        if args.engine != SCAN_ENGINE:
+            report = engine_report(args, query, errors)
+        else:
+            client = dynamodb_client(args)
+            table = stack_table_name(args) if args.stack else args.table
+            report = read_report(
+                client, table, query, segments=args.segments, progress_console=errors
+            )
+    except (QueryError, ReportError, EngineError) as error:
         print(f"lambdactr report: {error}", file=sys.stderr)
         return 2 if isinstance(error, QueryError) else 1
 
@@ -108,6 +115,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format != "table" or args.output:
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
+        for note in report.footer:
+            print(note, file=sys.stderr)
     write(report, args.format, args.output)
     return 0
 
