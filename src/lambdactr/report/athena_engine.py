@@ -55,7 +55,8 @@ class AthenaTables:
     bucket: str
 
     def name(self, table: str) -> str:
-        return f'"{self.database}"."{table}"'
+        # Glue keeps its names in lower case.
+        return f'"{self.database.lower()}"."{table.lower()}"'
 
 
 # What a progress display is told: the query's state, seconds since it started, bytes scanned.

@@ -106,7 +106,7 @@ def _athena(args: argparse.Namespace, query: ReportQuery, console: Console) -> R
     if status is not None:
         status.start()
         engine.progress = lambda state, seconds, scanned: status.update(
-            f"Athena query {len(engine.scanned) + 1} of 3: {state.lower()}, "
+            f"Athena query {len(engine.scanned) + 1} of 2: {state.lower()}, "
             f"{seconds:.0f} s, {scanned / 1e6:,.1f} MB scanned"
         )
     try:
