@@ -16,7 +16,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.athena.models import QueryResults, athena_backends
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.moto_api import state_manager
 
 from lambdactr.export_layout import data_files
