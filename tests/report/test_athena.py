@@ -229,3 +229,38 @@ def test_the_report_says_up_to_which_day_the_exports_go(aws: tuple[Any, Any]) ->
     for day in ("2026-11-27", "2026-11-28", "2026-11-03"):
         s3.put_object(Bucket=BUCKET, Key=f"hits/dt={day}/AWSDynamoDB/data/a.json.gz", Body=b"")
     assert complete_through(s3, BUCKET) == "2026-11-28"
+
+
+def test_report_engine_athena_finds_everything_from_the_stack(
+    export: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lambdactr.cli import main
+
+    recording = RecordingDuckDB(data_files(export))
+    sql_report(recording, DuckDBEngine.RECORDS, RANGE)
+    outputs = {
+        "ExportBucket": BUCKET,
+        "AnalyticsDatabase": TABLES.database,
+        "AnalyticsTable": TABLES.hits,
+        "SignaturesTable": TABLES.signatures,
+        "ReferrersTable": TABLES.referrers,
+        "AnalyticsWorkgroup": TABLES.workgroup,
+    }
+    template = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {name: {"Value": value} for name, value in outputs.items()},
+    }
+    days = ["--since", day_of(0), "--until", day_of(DAYS - 1), "--format", "json"]
+    with mock_aws():
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
+        boto3.client("athena", region_name=REGION).create_work_group(Name=TABLES.workgroup)
+        cloudformation = boto3.client("cloudformation", region_name=REGION)
+        cloudformation.create_stack(StackName="counter", TemplateBody=json.dumps(template))
+        canned(recording.results)
+        assert main(["report", "--engine", "athena", "--stack", "counter", *days]) == 0
+        athena_out = capsys.readouterr()
+        assert main(["report", "--engine", "athena", "--stack", "nope", *days]) == 1
+        assert "nope" in capsys.readouterr().err
+    assert main(["report", "--engine", "duckdb", "--export-dir", str(export), *days]) == 0
+    assert athena_out.out == capsys.readouterr().out
+    assert "Athena: 2 queries scanned" in athena_out.err
