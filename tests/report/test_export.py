@@ -44,7 +44,9 @@ def test_to_dir_writes_every_item_as_a_full_export_line(
     assert "5 items" in capsys.readouterr().out
     (data,) = data_files(tmp_path)
     assert data.relative_to(tmp_path).parts[:4] == ("hits", "dt=2026-11-21", "AWSDynamoDB", "data")
-    assert sorted(line["Item"]["pk"]["S"] for line in lines(data)) == sorted(i["pk"] for i in items)
+    assert sorted(line["Item"]["pk"]["S"] for line in lines(data)) == sorted(
+        str(i["pk"]) for i in items
+    )
     assert partitions(tmp_path) == ["2026-11-21"]
     manifests = list(tmp_path.rglob("manifest-summary.json"))
     assert json.loads(manifests[0].read_text())["itemCount"] == 5
