@@ -30,7 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from lambdactr.export_layout import ExportWriter, data_files
-from lambdactr.function.item import PlainItem, from_dynamodb, to_dynamodb
+from lambdactr.function.item import PlainItem, from_dynamodb, item_size, to_dynamodb
 from lambdactr.report.aggregate import aggregate
 from lambdactr.report.classify import Classifier
 from lambdactr.report.duckdb_engine import CACHE_FOLDER, duckdb_report
@@ -62,8 +62,9 @@ def write_export(root: Path, count: int) -> tuple[float, int]:
     with ExportWriter(root, EXPORT_DAY) as writer:
         for item in synthetic_items(count):
             attributes = to_dynamodb(item)
-            # DynamoDB bills an export by item size: names plus values, plus 100 bytes per item.
-            item_bytes += len(json.dumps(item, separators=(",", ":"))) + 100
+            # DynamoDB bills an export by the table's size: each item's names and values, plus
+            # the 100 bytes per item that its size counts besides.
+            item_bytes += item_size(item) + 100
             writer.add_item(attributes)
     marker.write_text(json.dumps({"count": count, "item_bytes": item_bytes}))
     return time.perf_counter() - started, item_bytes
