@@ -103,7 +103,9 @@ def test_the_export_role_may_only_export_this_table_to_this_bucket(
     assert all(statement["Effect"] == "Allow" for statement in statements)
     assert grants == {
         '"dynamodb:ExportTableToPointInTime"': {"Fn::GetAtt": ["HitsTable", "Arn"]},
-        '["s3:PutObject", "s3:AbortMultipartUpload"]': {"Fn::Sub": "${ExportBucket.Arn}/hits/*"},
+        '["s3:PutObject", "s3:PutObjectAcl", "s3:AbortMultipartUpload"]': {
+            "Fn::Sub": "${ExportBucket.Arn}/hits/*"
+        },
     }
     schedule_role = template["Resources"]["ExportScheduleRole"]["Properties"]
     (start,) = schedule_role["Policies"][0]["PolicyDocument"]["Statement"]
