@@ -150,7 +150,7 @@ def lookup_sql(hits: str) -> str:
     """
     return f"""
 SELECT GROUPING(ref) AS is_signature, ua, has_language, has_fetch, ref
-FROM {hits}
+FROM {hits} AS scoped
 GROUP BY GROUPING SETS ((ua, has_language, has_fetch), (ref))
 """
 
