@@ -57,6 +57,8 @@ def write_export(root: Path, count: int) -> tuple[float, int]:
         written = json.loads(marker.read_text())
         if written["count"] == count:
             return 0.0, int(written["item_bytes"])
+    # Whatever an interrupted run left would be read as part of the export.
+    shutil.rmtree(root, ignore_errors=True)
     started = time.perf_counter()
     item_bytes = 0
     with ExportWriter(root, EXPORT_DAY) as writer:
