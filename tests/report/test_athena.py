@@ -228,6 +228,12 @@ def test_the_report_says_up_to_which_day_the_exports_go(aws: tuple[Any, Any]) ->
     assert complete_through(s3, BUCKET) is None
     for day in ("2026-11-27", "2026-11-28", "2026-11-03"):
         s3.put_object(Bucket=BUCKET, Key=f"hits/dt={day}/AWSDynamoDB/data/a.json.gz", Body=b"")
+        s3.put_object(
+            Bucket=BUCKET, Key=f"hits/dt={day}/AWSDynamoDB/1-ab/manifest-summary.json", Body=b"{}"
+        )
+    # The next day's export has started (its data is coming in) but not finished.
+    s3.put_object(Bucket=BUCKET, Key="hits/dt=2026-11-29/AWSDynamoDB/data/b.json.gz", Body=b"")
+    s3.put_object(Bucket=BUCKET, Key="hits/dt=2026-11-29/AWSDynamoDB/2-cd/_started", Body=b"")
     assert complete_through(s3, BUCKET) == "2026-11-28"
 
 

@@ -169,11 +169,17 @@ def _value(text: str | None, kind: str) -> Any:
 
 
 def complete_through(s3: Any, bucket: str) -> str | None:
-    """The last day whose export is in the bucket (`hits/dt=YYYY-MM-DD/`), or None."""
+    """The last day whose export finished (`hits/dt=DAY/AWSDynamoDB/<id>/manifest-summary.json`).
+
+    DynamoDB writes the summary manifest when an export completes; a day's folder alone only
+    says that its export started.
+    """
     days = []
     for page in s3.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix=f"{EXPORT_PREFIX}/dt=", Delimiter="/"
+        Bucket=bucket, Prefix=f"{EXPORT_PREFIX}/dt="
     ):
-        for prefix in page.get("CommonPrefixes", []):
-            days.append(prefix["Prefix"].rstrip("/").rsplit("=", 1)[-1])
+        for entry in page.get("Contents", []):
+            key = entry["Key"]
+            if key.endswith("/manifest-summary.json"):
+                days.append(key.split("/", 2)[1].removeprefix("dt="))
     return max(days) if days else None

@@ -122,6 +122,6 @@ def _athena(args: argparse.Namespace, query: ReportQuery, console: Console) -> R
     scanned = sum(engine.scanned)
     report.footer.append(
         f"Athena: {len(engine.scanned)} queries scanned {scanned / 1e6:,.1f} MB, "
-        f"about ${engine.cost():.4f}. Data up to {last_day} (UTC): the last daily export."
+        f"about ${engine.cost():.4f}. Data up to {last_day} (UTC): the last finished export."
     )
     return report
