@@ -98,6 +98,7 @@ def assert_same_report(scan: Report, duck: Report, case: str) -> None:
     assert dataclasses.replace(duck, footer=[]) == scan, case
 
 
+@pytest.mark.slow
 def test_duckdb_over_the_exports_gives_the_scan_engines_report(
     table_and_exports: tuple[Any, Path, Path],
 ) -> None:
@@ -160,6 +161,7 @@ def test_the_sql_avoids_what_trino_and_duckdb_read_differently(report_query: Any
         assert to_duckdb(sql)
 
 
+@pytest.mark.slow
 def test_every_format_is_the_same_from_the_command_line(
     table_and_exports: tuple[Any, Path, Path], tmp_path: Path
 ) -> None:
