@@ -159,10 +159,17 @@ bench: install dynamodb-local
 	$(BIN)/python -m benchmarks.load
 	$(BIN)/python benchmarks/report_bench.py
 	$(BIN)/python -m benchmarks.scan_bench
+	$(BIN)/python -m benchmarks.analytics_bench
 
 # The report's default Scan parallelism, against DynamoDB Local: 1,000 and 100,000 items.
 bench-scan: install dynamodb-local
 	$(BIN)/python -m benchmarks.scan_bench
+
+# The duckdb engine against the scan engine's counting on 1M and 10M exported items, and what a
+# full-range Athena report reads (about 6 GB of disk under .lambdactr/bench-export, kept).
+.PHONY: bench-analytics
+bench-analytics: install
+	$(BIN)/python -m benchmarks.analytics_bench
 
 # How fast `lambdactr report` counts: 1,000,000 synthetic items, against a bare loop.
 .PHONY: bench-report

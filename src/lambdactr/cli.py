@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "invoke": "lambdactr.local.invoke",
     "replay": "lambdactr.replay",
     "report": "lambdactr.report.command",
+    "export": "lambdactr.export",
 }
 
 

@@ -121,10 +121,18 @@ class Classifier:
             if client is None:
                 client = self.with_language[user_agent] = self._judge(user_agent, True, True)
             return client
-        key = (user_agent, has_fetch_metadata(headers))
+        return self.classify_signature(user_agent, False, has_fetch_metadata(headers))
+
+    def classify_signature(
+        self, user_agent: str | None, has_language: bool, has_fetch: bool
+    ) -> Client:
+        """A signature as the SQL engines list it: `has_fetch` counts only without a language."""
+        if has_language:
+            return self.classify(user_agent, True, None)
+        key = (user_agent, has_fetch)
         client = self._without_language.get(key)
         if client is None:
-            client = self._without_language[key] = self._judge(user_agent, False, key[1])
+            client = self._without_language[key] = self._judge(user_agent, False, has_fetch)
         return client
 
     def _judge(self, user_agent: str | None, has_language: bool, has_fetch: bool) -> Client:

@@ -35,6 +35,7 @@ from ..stack import TABLE_OUTPUT, StackError, read_stack
 from . import counters
 from .aggregate import aggregate
 from .classify import Classifier
+from .engines import SCAN_ENGINE, EngineError, add_engine_arguments, engine_report
 from .model import Report, printable, top_rows
 from .query import DEFAULT_SINCE, QueryError, ReportQuery, normalize_site_pattern, parse_day
 from .render_csv import render_csv
@@ -71,6 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(instead of --table)",
     )
     add_local_options(source)
+    add_engine_arguments(source)
     source.add_argument(
         "--segments",
         type=int,
@@ -117,8 +119,9 @@ def run(args: argparse.Namespace) -> int:
         if args.top is not None and args.top < 1:
             raise QueryError("--top must be at least 1")
         query = build_query(args, utc_today())
-        local = reads_local_table(args)
-        if local is not None:
+        if args.engine != SCAN_ENGINE:
+            report = engine_report(args, query, errors)
+        elif (local := reads_local_table(args)) is not None:
             report = _read_local_report(args, query, errors, local)
         else:
             client = dynamodb_client(args)
@@ -126,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
             report = read_report(
                 client, table, query, segments=args.segments, progress_console=errors
             )
-    except (QueryError, ReportError, LocalError) as error:
+    except (QueryError, ReportError, LocalError, EngineError) as error:
         print(f"lambdactr report: {error}", file=sys.stderr)
         return 2 if isinstance(error, QueryError) else 1
 
@@ -135,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format != "table" or args.output:
         for warning in printable(report).warnings:
             print(f"warning: {warning}", file=sys.stderr)
+        for note in report.footer:
+            print(note, file=sys.stderr)
     write(report, args.format, args.output)
     return 0
 

@@ -68,6 +68,9 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     # The sites with counted hits, so renderers know whether a path needs its host beside it.
     sites: list[str] = field(default_factory=list)
+    # Where the numbers came from, for the table's footer (not part of the JSON schema): how
+    # fresh an export is, what a query scanned and cost.
+    footer: list[str] = field(default_factory=list)
 
     @property
     def many_sites(self) -> bool:

@@ -50,6 +50,8 @@ def render_table(report: Report, console: Console) -> None:
         )
     )
     console.print(_filtered(report))
+    for note in report.footer:
+        console.print(Text(note, style="dim"))
 
 
 def _heading(report: Report) -> RenderableType:

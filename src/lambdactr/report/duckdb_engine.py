@@ -1,0 +1,173 @@
+"""The `duckdb` engine: the report's SQL over a local copy of the export, in one process.
+
+DuckDB reads the gzipped DynamoDB JSON with the columns declared here (left to guess, it
+would type `YYYY-MM-DD` strings as dates), runs the Trino statements of `sql` transpiled by
+sqlglot, and holds Python's classifications as two small tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ..export_layout import data_files, partitions
+from .model import Report
+from .query import ReportQuery
+from .relational import sql_report
+from .sql import IMAGE_FIELDS, REFERRER_COLUMNS, SIGNATURE_COLUMNS, quote, to_duckdb
+
+_DYNAMODB_TYPES = {"S": "VARCHAR", "N": "VARCHAR", "BOOL": "BOOLEAN"}
+
+
+def _attribute(descriptor: str) -> str:
+    if descriptor == "M":
+        return "STRUCT(M MAP(VARCHAR, STRUCT(S VARCHAR)))"
+    return f"STRUCT({descriptor} {_DYNAMODB_TYPES[descriptor]})"
+
+
+def record_columns() -> dict[str, str]:
+    """The columns of an export line, as `read_json` takes them."""
+    image = ", ".join(f'"{name}" {_attribute(kind)}' for name, kind in IMAGE_FIELDS.items())
+    return {
+        "Metadata": "STRUCT(WriteTimestampMicros STRUCT(N VARCHAR))",
+        "Keys": "STRUCT(pk STRUCT(S VARCHAR))",
+        "NewImage": f"STRUCT({image})",
+        "Item": f"STRUCT({image})",
+    }
+
+
+class NoExportData(ValueError):
+    """The folder holds no export data files."""
+
+
+class DuckDBEngine:
+    """Runs the report's statements on an in-process DuckDB over `files`.
+
+    With a `cache_dir`, each export file is read as JSON once and kept there as Parquet, with
+    the same columns: gunzipping and parsing the JSON is most of a report's time, and export
+    files never change, so the next report over the same copy reads only the columns it needs.
+    """
+
+    RECORDS = "export_records"
+    HITS = "report_hits"
+    SIGNATURES = "report_signatures"
+    REFERRERS = "report_referrers"
+
+    def __init__(
+        self, files: list[Path], threads: int | None = None, cache_dir: Path | None = None
+    ) -> None:
+        self.connection = duckdb.connect(config={"threads": threads} if threads else {})
+        # Trino's from_unixtime and CAST(... AS DATE) read the session's zone, UTC in Athena.
+        self.connection.execute("SET TimeZone = 'UTC'")
+        # Rows are counted, never listed in file order: dropping the order saves memory.
+        self.connection.execute("SET preserve_insertion_order = false")
+        if cache_dir is None:
+            source = _read_json(files)
+        else:
+            source = f"read_parquet({_paths(_columnar_copies(self.connection, files, cache_dir))})"
+        self.connection.execute(f"CREATE VIEW {self.RECORDS} AS SELECT * FROM {source}")  # noqa: S608
+
+    def hits_relation(self, sql: str) -> str:
+        self.connection.execute(f"CREATE OR REPLACE TEMP TABLE {self.HITS} AS {to_duckdb(sql)}")
+        return self.HITS
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.connection.execute(to_duckdb(sql)).fetchall()
+
+    def lookups(
+        self, signatures: list[tuple[str, ...]], referrers: list[tuple[str, ...]]
+    ) -> tuple[str, str]:
+        self._table(self.SIGNATURES, SIGNATURE_COLUMNS, signatures)
+        self._table(self.REFERRERS, REFERRER_COLUMNS, referrers)
+        return self.SIGNATURES, self.REFERRERS
+
+    def _table(self, name: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+        # One list per column, zipped back into rows by unnest: no statement per row.
+        lists = [list(column) for column in zip(*rows, strict=True)] or [[] for _ in columns]
+        selects = ", ".join(f"unnest(?::VARCHAR[]) AS {column}" for column in columns)
+        self.connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {selects}", lists)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _paths(files: list[Path]) -> str:
+    # A view cannot take parameters: the paths are written in as quoted literals.
+    return "[" + ", ".join(quote(str(path)) for path in files) + "]"
+
+
+def _read_json(files: list[Path]) -> str:
+    return (
+        f"read_json({_paths(files)}, format = 'newline_delimited', compression = 'gzip', "
+        f"columns = {_struct_literal(record_columns())})"
+    )
+
+
+def _columnar_copies(connection: Any, files: list[Path], cache_dir: Path) -> list[Path]:
+    """Parquet copies of `files` in `cache_dir`, converting only files not converted before.
+
+    Files converted together share one Parquet file (DuckDB reads them on every core at
+    once); a copy is used only while every file it came from is still there, unchanged.
+    """
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path = cache_dir / "manifest.json"
+    manifest: dict[str, list[str]] = (
+        json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    )
+    keys = {_file_key(path): path for path in files}
+    kept = {
+        name: sources
+        for name, sources in manifest.items()
+        if set(sources) <= keys.keys() and (cache_dir / name).exists()
+    }
+    covered = {key for sources in kept.values() for key in sources}
+    new = sorted(key for key in keys if key not in covered)
+    if new:
+        name = hashlib.sha256("\n".join(new).encode()).hexdigest()[:24] + ".parquet"
+        partial = cache_dir / (name + ".partial")
+        select = f"SELECT * FROM {_read_json([keys[key] for key in new])}"  # noqa: S608
+        connection.execute(f"COPY ({select}) TO {quote(str(partial))} (FORMAT parquet)")
+        partial.replace(cache_dir / name)
+        kept[name] = new
+    for stale in manifest.keys() - kept.keys():
+        (cache_dir / stale).unlink(missing_ok=True)
+    manifest_path.write_text(json.dumps(kept, indent=1))
+    return [cache_dir / name for name in sorted(kept)]
+
+
+def _file_key(path: Path) -> str:
+    status = path.stat()
+    return f"{path.resolve()}:{status.st_size}:{status.st_mtime_ns}"
+
+
+def _struct_literal(columns: dict[str, str]) -> str:
+    return "{" + ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items()) + "}"
+
+
+# Where a copy of the export keeps its Parquet copies (beside hits/, ignored by the globs).
+CACHE_FOLDER = ".lambdactr-cache"
+
+
+def duckdb_report(
+    export_dir: Path, query: ReportQuery, threads: int | None = None, *, cache: bool = True
+) -> Report:
+    files = data_files(export_dir)
+    if not files:
+        raise NoExportData(
+            f"no export data files (*/AWSDynamoDB/data/*.json.gz) under {export_dir}"
+        )
+    engine = DuckDBEngine(files, threads, export_dir / CACHE_FOLDER if cache else None)
+    try:
+        return sql_report(engine, DuckDBEngine.RECORDS, query)
+    finally:
+        engine.close()
+
+
+def complete_through(export_dir: Path) -> str | None:
+    """The last day with export data under `export_dir` (its export ran the day after)."""
+    days = partitions(export_dir)
+    return days[-1] if days else None

@@ -1,0 +1,127 @@
+"""`report --engine`: which engine counts. `scan` (the default) reads the table; `duckdb` a local
+copy of the daily exports; `athena` the exports in the stack's bucket. All give the same JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.console import Console
+
+from ..analytics_stack import (
+    BUCKET_OUTPUT,
+    DATABASE_OUTPUT,
+    HITS_TABLE_OUTPUT,
+    REFERRERS_TABLE_OUTPUT,
+    SIGNATURES_TABLE_OUTPUT,
+    WORKGROUP_OUTPUT,
+    StackError,
+    client,
+    session,
+    stack_outputs,
+)
+from .model import Report
+from .query import ReportQuery
+
+SCAN_ENGINE = "scan"
+ENGINES = (SCAN_ENGINE, "duckdb", "athena")
+
+
+class EngineError(Exception):
+    """An engine cannot run as asked (a missing flag, folder, stack output or failed query)."""
+
+
+def add_engine_arguments(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=SCAN_ENGINE,
+        help="scan: read the table (default); duckdb: a local copy of the exports "
+        "(--export-dir); athena: the exports in the --stack's bucket (Analytics=true)",
+    )
+    group.add_argument(
+        "--export-dir",
+        type=Path,
+        metavar="DIR",
+        help="(--engine duckdb) a copy of the export: `aws s3 sync s3://BUCKET/hits DIR/hits`, "
+        "or what `lambdactr export --to-dir DIR` wrote",
+    )
+
+
+def engine_report(args: argparse.Namespace, query: ReportQuery, console: Console) -> Report:
+    if args.engine == "duckdb":
+        return _duckdb(args, query)
+    return _athena(args, query, console)
+
+
+def _duckdb(args: argparse.Namespace, query: ReportQuery) -> Report:
+    from .duckdb_engine import NoExportData, complete_through, duckdb_report
+
+    if args.export_dir is None:
+        raise EngineError("--engine duckdb reads a copy of the export: give --export-dir DIR")
+    try:
+        report = duckdb_report(args.export_dir, query)
+    except NoExportData as error:
+        raise EngineError(str(error)) from error
+    last_day = complete_through(args.export_dir)
+    report.footer.append(f"Read from the export in {args.export_dir}: data up to {last_day} (UTC).")
+    return report
+
+
+def _athena(args: argparse.Namespace, query: ReportQuery, console: Console) -> Report:
+    from .athena_engine import AthenaEngine, AthenaQueryFailed, AthenaTables, complete_through
+    from .relational import sql_report
+
+    if not args.stack:
+        raise EngineError("--engine athena reads the exports of a stack: give --stack NAME")
+    boto_session = session(args.profile, args.region)
+    try:
+        outputs = stack_outputs(
+            boto_session,
+            args.stack,
+            (
+                WORKGROUP_OUTPUT,
+                DATABASE_OUTPUT,
+                HITS_TABLE_OUTPUT,
+                SIGNATURES_TABLE_OUTPUT,
+                REFERRERS_TABLE_OUTPUT,
+                BUCKET_OUTPUT,
+            ),
+        )
+    except StackError as error:
+        raise EngineError(str(error)) from error
+    tables = AthenaTables(
+        workgroup=outputs[WORKGROUP_OUTPUT],
+        database=outputs[DATABASE_OUTPUT],
+        hits=outputs[HITS_TABLE_OUTPUT],
+        signatures=outputs[SIGNATURES_TABLE_OUTPUT],
+        referrers=outputs[REFERRERS_TABLE_OUTPUT],
+        bucket=outputs[BUCKET_OUTPUT],
+    )
+    s3 = client(boto_session, "s3")
+    engine = AthenaEngine(client(boto_session, "athena"), s3, tables)
+    status = console.status("Athena: starting") if console.is_terminal else None
+    if status is not None:
+        status.start()
+        engine.progress = lambda state, seconds, scanned: status.update(
+            f"Athena query {len(engine.scanned) + 1} of 2: {state.lower()}, "
+            f"{seconds:.0f} s, {scanned / 1e6:,.1f} MB scanned"
+        )
+    try:
+        report = sql_report(engine, tables.name(tables.hits), query)
+        last_day = complete_through(s3, tables.bucket)
+    except AthenaQueryFailed as error:
+        raise EngineError(str(error)) from error
+    except (ClientError, BotoCoreError) as error:
+        raise EngineError(f"Athena: {error}") from error
+    finally:
+        if status is not None:
+            status.stop()
+    scanned = sum(engine.scanned)
+    report.footer.append(
+        f"Athena: {len(engine.scanned)} queries scanned {scanned / 1e6:,.1f} MB, "
+        f"about ${engine.cost():.4f}. Data up to {last_day} (UTC): the last finished export."
+    )
+    return report
