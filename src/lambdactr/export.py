@@ -21,7 +21,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .analytics_stack import (
+from .aws import add_dynamodb_options, dynamodb_client
+from .export_layout import DATA_FOLDER, DATA_SUFFIX, ExportWriter, partition_prefix
+from .stack import (
     BUCKET_OUTPUT,
     TABLE_OUTPUT,
     StackError,
@@ -29,8 +31,6 @@ from .analytics_stack import (
     session,
     stack_outputs,
 )
-from .aws import add_dynamodb_options, dynamodb_client
-from .export_layout import DATA_FOLDER, DATA_SUFFIX, ExportWriter, partition_prefix
 
 HELP = "write the hits table in DynamoDB's export layout: to a folder, or backfill the bucket"
 BACKFILL_STAGING = "backfill"

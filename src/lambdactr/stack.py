@@ -8,8 +8,24 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import operator_client
+from .function.store import FALLBACK_REGION
 
 TABLE_OUTPUT = "TableName"
+# Present when the stack was deployed with Analytics=true.
+BUCKET_OUTPUT = "ExportBucket"
+DATABASE_OUTPUT = "AnalyticsDatabase"
+HITS_TABLE_OUTPUT = "AnalyticsTable"
+SIGNATURES_TABLE_OUTPUT = "SignaturesTable"
+REFERRERS_TABLE_OUTPUT = "ReferrersTable"
+WORKGROUP_OUTPUT = "AnalyticsWorkgroup"
+ANALYTICS_OUTPUTS = (
+    BUCKET_OUTPUT,
+    DATABASE_OUTPUT,
+    HITS_TABLE_OUTPUT,
+    SIGNATURES_TABLE_OUTPUT,
+    REFERRERS_TABLE_OUTPUT,
+    WORKGROUP_OUTPUT,
+)
 LOG_GROUP_TYPE = "AWS::Logs::LogGroup"
 FUNCTION_TYPE = "AWS::Lambda::Function"
 
@@ -78,3 +94,29 @@ def function_log_group(session: Any, name: str, region: str) -> str:
         f"stack {name!r} has {len(groups)} log groups and {len(functions)} functions;"
         " cannot tell which holds the counter's log"
     )
+
+
+def session(profile: str | None, region: str | None) -> Any:
+    import boto3
+
+    return boto3.Session(profile_name=profile, region_name=region)
+
+
+def client(boto_session: Any, service: str) -> Any:
+    """An operator's client of `service` in the session's region: it fails fast when unreachable."""
+    return operator_client(boto_session, service, boto_session.region_name or FALLBACK_REGION)
+
+
+def stack_outputs(boto_session: Any, stack: str, required: tuple[str, ...]) -> dict[str, str]:
+    """The stack's outputs; a missing one of `required` is an error that names the fix."""
+    region = boto_session.region_name or FALLBACK_REGION
+    outputs = read_stack(boto_session, stack, region).outputs
+    missing = [name for name in required if name not in outputs]
+    if missing:
+        hint = (
+            " (deploy it with the parameter Analytics=true)"
+            if set(missing) & set(ANALYTICS_OUTPUTS)
+            else ""
+        )
+        raise StackError(f"stack {stack!r} has no {', '.join(missing)} output{hint}")
+    return outputs

@@ -29,10 +29,11 @@ from lambdactr.report.model import Report
 from lambdactr.report.render_json import report_to_dict
 from lambdactr.report.scan import conform
 from lambdactr.report.sql import hits_sql, lookup_sql, report_sql, to_duckdb
-from tests.conftest import create_hits_table, load_event
+from tests.support.events import load_event
 from tests.support.exports import DAYS, day_of, synthetic_hits, write_incremental_layout
 from tests.support.function import Wire, invoke
 from tests.support.hits import query
+from tests.support.tables import create_tables
 
 TABLE = "lambdactr-engine-hits"
 FULL_RANGE = query(since=day_of(0), until=day_of(DAYS - 1))
@@ -76,7 +77,7 @@ def table_and_exports(
     """(client, the --to-dir export, the incremental layout) of one table on moto."""
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        create_hits_table(client, TABLE)
+        create_tables(client, TABLE)
         real = handler_items(wire_handler, client)
         bulk = list(synthetic_hits(3000))
         live, deleted = bulk[:2600], bulk[2600:]

@@ -16,8 +16,8 @@ from lambdactr.export import backfill
 from lambdactr.export_layout import data_files, partitions
 from lambdactr.function.item import to_dynamodb
 from lambdactr.report.duckdb_engine import duckdb_report
-from tests.conftest import create_hits_table
 from tests.support.hits import hit, query
+from tests.support.tables import create_hits_table
 
 TABLE = "lambdactr-export-hits"
 BUCKET = "lambdactr-exports"

@@ -12,11 +12,10 @@ from typing import Any
 import jsonata
 import pytest
 
-from lambdactr.analytics_stack import ANALYTICS_OUTPUTS
 from lambdactr.export_layout import DATA_FOLDER, partition_prefix
 from lambdactr.report.duckdb_engine import record_columns
-
-from .conftest import FUNCTION_ID, condition_holds, resources_of_type
+from lambdactr.stack import ANALYTICS_OUTPUTS
+from tests.support.stack import FUNCTION_ID, condition_holds, resources_of_type
 
 ANALYTICS = "AnalyticsOn"
 

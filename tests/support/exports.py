@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from lambdactr.export_layout import ExportWriter
-from lambdactr.function.item import PlainItem, salt_key, to_dynamodb
+from lambdactr.function.item import SALT_KEY_PREFIX, PlainItem, to_dynamodb
 from tests.support.hits import CHROME, FETCH, FIREFOX, GOOGLEBOT, HEADLESS, IPHONE, hit
 
 FIRST_DAY = date(2026, 11, 1)
@@ -123,7 +123,9 @@ def write_incremental_layout(
     with ExportWriter(root, day_of(0), items_per_file=97) as backfill:
         for attributes in [*live[:third], *deleted[: len(deleted) // 3]]:
             backfill.add_item(attributes)
-        backfill.add_item({"pk": {"S": salt_key(day_of(0))}, "salt": {"B": b"\x00" * 32}})
+        backfill.add_item(
+            {"pk": {"S": f"{SALT_KEY_PREFIX}{day_of(0)}"}, "salt": {"B": b"\x00" * 32}}
+        )
     writers = {
         n: ExportWriter(root, day_of(n), export_type="INCREMENTAL_EXPORT", items_per_file=113)
         for n in range(DAYS)

@@ -206,15 +206,15 @@ def open_database(
     table: str = args.table
     salts = salts_table(args)
     state_dir: Path = args.state_dir
-    if args.endpoint_url:
+
+    def client_for(endpoint: str, profile: str | None) -> DynamoDBClient:
         configure_environment(
-            table=table,
-            salts=salts,
-            endpoint=args.endpoint_url,
-            region=args.region,
-            profile=args.profile,
+            table=table, salts=salts, endpoint=endpoint, region=args.region, profile=profile
         )
-        client = boto3_client(args.endpoint_url)
+        return boto3_client(endpoint)
+
+    if args.endpoint_url:
+        client = client_for(args.endpoint_url, args.profile)
         created = _ensure(client, table, args.endpoint_url)
         _ensure(client, salts, args.endpoint_url)
         yield Database(args.endpoint_url, table, salts, client, created)
@@ -228,14 +228,7 @@ def open_database(
                 f" {state_dir}/; stop it first, or give this one another --state-dir"
             )
         if (running.table, running.salts_table) == (table, salts):
-            configure_environment(
-                table=table,
-                salts=salts,
-                endpoint=running.endpoint,
-                region=args.region,
-                profile=args.profile,
-            )
-            client = boto3_client(running.endpoint)
+            client = client_for(running.endpoint, args.profile)
             yield Database(
                 running.endpoint, table, salts, client, created=False, shared_with_pid=running.pid
             )
@@ -250,10 +243,7 @@ def open_database(
             " choose another --db-port"
         ) from error
     try:
-        configure_environment(
-            table=table, salts=salts, endpoint=endpoint, region=args.region, profile=None
-        )
-        client = boto3_client(endpoint)
+        client = client_for(endpoint, None)
         created = _ensure(client, table, endpoint)
         _ensure(client, salts, endpoint)
         state_file = state.state_file(state_dir, table)

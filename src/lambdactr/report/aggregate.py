@@ -106,9 +106,9 @@ def _aggregate(
     referrer_hits: dict[_Seen, int] = {}
     campaign_hits: dict[_Seen, int] = {}
     anonymous = _Anonymous()
-    # Pageviews whose path came from the Referer, by (site, client, path is "/"): the origin-only
+    # Pageviews whose path came from the Referer, by (site, Firefox?, path is "/"): the origin-only
     # warnings tell Firefox's cross-site origin from a missing referrer policy with these.
-    referer_paths: Counter[tuple[str, Client, bool]] = Counter()
+    referer_paths: Counter[tuple[str, bool, bool]] = Counter()
     referrer_hosts: dict[str, str] = {}
 
     for item in items:
@@ -143,7 +143,7 @@ def _aggregate(
                 continue
 
         if get("src") == ORIGIN_ONLY_SOURCE:
-            referer_paths[site, client, path == "/"] += 1
+            referer_paths[site, is_firefox_family(client), path == "/"] += 1
         ref = get("ref")
         host = None
         if ref:
@@ -195,7 +195,7 @@ def _build_report(
     referrer_hits: dict[_Seen, int],
     campaign_hits: dict[_Seen, int],
     anonymous: _Anonymous,
-    referer_paths: Counter[tuple[str, Client, bool]],
+    referer_paths: Counter[tuple[str, bool, bool]],
     filtered: Counter[str],
 ) -> Report:
     anonymous_combos: Counter[_Combo] = Counter()
@@ -341,12 +341,12 @@ class _RefererPaths:
 
 
 def _referer_paths_by_site(
-    referer_paths: Counter[tuple[str, Client, bool]],
+    referer_paths: Counter[tuple[str, bool, bool]],
 ) -> dict[str, _RefererPaths]:
     by_site: dict[str, _RefererPaths] = {}
-    for (site, client, root), views in referer_paths.items():
+    for (site, firefox, root), views in referer_paths.items():
         paths = by_site.setdefault(site, _RefererPaths())
-        if is_firefox_family(client):
+        if firefox:
             if root:
                 paths.firefox_root += views
             else:
@@ -360,7 +360,7 @@ def _referer_paths_by_site(
 
 def _warnings(
     site_views: Counter[str],
-    referer_paths: Counter[tuple[str, Client, bool]],
+    referer_paths: Counter[tuple[str, bool, bool]],
     without_vid: int,
 ) -> list[str]:
     warnings = []

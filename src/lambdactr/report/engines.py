@@ -10,7 +10,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
-from ..analytics_stack import (
+from ..stack import (
     BUCKET_OUTPUT,
     DATABASE_OUTPUT,
     HITS_TABLE_OUTPUT,

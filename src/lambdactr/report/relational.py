@@ -17,7 +17,7 @@ from .aggregate import (  # the scan engine's own helpers: one definition of eac
     _warnings,
     referrer_host,
 )
-from .classify import Classifier
+from .classify import FIREFOX_FAMILIES, Classifier
 from .countries import country_name
 from .model import UNKNOWN, CountryRow, DayRow, PageRow, Report, Row
 from .query import ReportQuery
@@ -128,9 +128,13 @@ def build_report(rows: Iterable[ResultRow], query: ReportQuery) -> Report:
         }
     )
     site_views = Counter({row.values["site"]: row.pageviews for row in counted("sites")})
-    origin_only = Counter(
-        {row.values["site"]: row.origin_only for row in counted("sites") if row.origin_only}
-    )
+    referer_paths: Counter[tuple[str, bool, bool]] = Counter()
+    for row in counted("referer_paths"):
+        if row.values["referer_root"] is not None:
+            firefox = row.values["browser"] in FIREFOX_FAMILIES
+            referer_paths[row.values["site"], firefox, bool(row.values["referer_root"])] += (
+                row.pageviews
+            )
     return Report(
         site=query.site,
         since=query.since_day,
@@ -150,6 +154,6 @@ def build_report(rows: Iterable[ResultRow], query: ReportQuery) -> Report:
         filtered=dict(sorted(filtered.items(), key=lambda entry: (-entry[1], entry[0]))),
         include_bots=query.include_bots,
         path_prefix=query.path_prefix,
-        warnings=_warnings(site_views, origin_only, anonymous),
+        warnings=_warnings(site_views, referer_paths, anonymous),
         sites=sorted(site_views),
     )

@@ -58,6 +58,24 @@ def _like_suffix(suffix: str) -> str:
     return f"LIKE {quote('%' + escaped)} ESCAPE '\\'"
 
 
+# (column, item attribute, DynamoDB JSON type) for each attribute the report reads.
+IMAGE_COLUMNS = (
+    ("site", "site", "s"),
+    ("path", "path", "s"),
+    ("day", "day", "s"),
+    ("ts", "ts", "n"),
+    ("src", "src", "s"),
+    ("ref", "ref", "s"),
+    ("campaign", "utm_campaign", "s"),
+    ("cc", "cc", "s"),
+    ("lang", "lang", "s"),
+    ("kind", "kind", "s"),
+    ("ua", "ua", "s"),
+    ("vid", "vid", "s"),
+    ("spec", "spec", "bool"),
+)
+
+
 def hits_sql(records: str, query: ReportQuery) -> str:
     """One row per live hit in `records` that the query's site, path and days let through.
 
@@ -81,6 +99,11 @@ def hits_sql(records: str, query: ReportQuery) -> str:
             filters.append(f"site = {quote(query.site)}")
     if query.path_prefix is not None:
         filters.append(f"starts_with(path, {quote(query.path_prefix)})")
+    # An incremental record's NewImage, or else a full export's Item: the same attribute.
+    columns = ",\n    ".join(
+        f"COALESCE(newimage.{attribute}.{kind}, item.{attribute}.{kind}) AS {name}"
+        for name, attribute, kind in IMAGE_COLUMNS
+    )
     # The columns are taken out of the image before the window: ranking flat rows is several
     # times cheaper than ranking the whole nested image along with them.
     return f"""
@@ -89,19 +112,7 @@ WITH records AS (
     COALESCE("keys".pk.s, item.pk.s) AS pk,
     COALESCE(TRY_CAST(metadata.writetimestampmicros.n AS BIGINT), 0) AS written,
     CASE WHEN newimage IS NULL AND item IS NULL THEN 0 ELSE 1 END AS present,
-    COALESCE(newimage.site.s, item.site.s) AS site,
-    COALESCE(newimage.path.s, item.path.s) AS path,
-    COALESCE(newimage.day.s, item.day.s) AS day,
-    COALESCE(newimage.ts.n, item.ts.n) AS ts,
-    COALESCE(newimage.src.s, item.src.s) AS src,
-    COALESCE(newimage.ref.s, item.ref.s) AS ref,
-    COALESCE(newimage.utm_campaign.s, item.utm_campaign.s) AS campaign,
-    COALESCE(newimage.cc.s, item.cc.s) AS cc,
-    COALESCE(newimage.lang.s, item.lang.s) AS lang,
-    COALESCE(newimage.kind.s, item.kind.s) AS kind,
-    COALESCE(newimage.ua.s, item.ua.s) AS ua,
-    COALESCE(newimage.vid.s, item.vid.s) AS vid,
-    COALESCE(newimage.spec.bool, item.spec.bool) AS spec,
+    {columns},
     CASE WHEN {fetch} THEN '{YES}' ELSE '{NO}' END AS has_fetch
   FROM {records}
 ),
@@ -169,6 +180,7 @@ GROUPED = (
     "lang",
     "kind",
     "reason",
+    "referer_root",
 )
 BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "total": (),
@@ -184,8 +196,11 @@ BREAKDOWNS: dict[str, tuple[str, ...]] = {
     "languages": ("lang",),
     "kinds": ("kind",),
     "filtered": ("reason",),
+    # Pageviews whose path came from the Referer, by site, browser and whether it read as "/":
+    # what the origin-only warnings tell Firefox's cross-site origin from a missing policy by.
+    "referer_paths": ("site", "browser", "referer_root"),
 }
-AGGREGATES = ("pageviews", "visitors", "hits", "origin_only", "anonymous")
+AGGREGATES = ("pageviews", "visitors", "hits", "anonymous")
 
 
 def grouping_id(columns: tuple[str, ...]) -> int:
@@ -212,6 +227,7 @@ def report_sql(hits: str, signatures: str, referrers: str, query: ReportQuery) -
 WITH classified AS (
   SELECT
     h.day, h.site, h.path, h.src, h.campaign, h.cc, h.lang, h.kind, h.visitor,
+    CASE WHEN h.src = {quote(ORIGIN_ONLY_SOURCE)} THEN h.path = '/' END AS referer_root,
     r.host AS referrer,
     s.browser, s.os, s.device,
     CASE
@@ -236,7 +252,6 @@ SELECT
   count_if({counted}) AS pageviews,
   count(DISTINCT CASE WHEN {counted} THEN visitor END) AS visitors,
   count(*) AS hits,
-  count_if({counted} AND path = '/' AND src = {quote(ORIGIN_ONLY_SOURCE)}) AS origin_only,
   count_if({counted} AND visitor IS NULL) AS anonymous
 FROM judged
 GROUP BY GROUPING SETS ({sets})
@@ -252,7 +267,6 @@ class ResultRow:
     pageviews: int
     visitors: int
     hits: int
-    origin_only: int
     anonymous: int
 
 
