@@ -22,6 +22,14 @@ SERVICE_OF_TYPE = {
     "AWS::ApiGatewayV2::DomainName": "apigateway",
     "AWS::ApiGatewayV2::ApiMapping": "apigateway",
     "AWS::Route53::RecordSet": "route53",
+    # Analytics=true
+    "AWS::S3::Bucket": "s3",
+    "AWS::S3::BucketPolicy": "s3",
+    "AWS::Glue::Database": "glue",
+    "AWS::Glue::Table": "glue",
+    "AWS::Athena::WorkGroup": "athena",
+    "AWS::StepFunctions::StateMachine": "states",
+    "AWS::Scheduler::Schedule": "scheduler",
 }
 
 
