@@ -336,30 +336,9 @@ def test_views_by_real_browsers_come_out_in_the_report(
 
     def report(*extra: str) -> dict[str, Any]:
         # As a site owner on a machine with no AWS account runs it against `serve`.
-        finished = run_lambdactr(
-            "report",
-            "--table",
-            serve.table,
-            "--endpoint-url",
-            serve.endpoint,
-            "--since",
-            day,
-            "--until",
-            day,
-            "--format",
-            "json",
-            *extra,
-            cwd=tmp_path,
-            env={
-                "AWS_ACCESS_KEY_ID": None,
-                "AWS_SECRET_ACCESS_KEY": None,
-                "AWS_SESSION_TOKEN": None,
-                "HOME": str(tmp_path),
-            },
+        return report_json(
+            serve, tmp_path, day, *extra, env=NO_AWS_ACCOUNT | {"HOME": str(tmp_path)}
         )
-        assert finished.returncode == 0, finished.stderr
-        result: dict[str, Any] = json.loads(finished.stdout)
-        return result
 
     everything = report("--include-bots")
     assert everything["pageviews"] == 4
@@ -416,7 +395,16 @@ def test_the_badge_renders_and_counts_one_view_per_load(
         assert width == read_badge(render_badge(DEFAULT_LABEL, load)).width
 
 
-def report_json(serve: Serve, cwd: Path, day: str, *extra: str) -> dict[str, Any]:
+NO_AWS_ACCOUNT: dict[str, str | None] = {
+    "AWS_ACCESS_KEY_ID": None,
+    "AWS_SECRET_ACCESS_KEY": None,
+    "AWS_SESSION_TOKEN": None,
+}
+
+
+def report_json(
+    serve: Serve, cwd: Path, day: str, *extra: str, env: dict[str, str | None] | None = None
+) -> dict[str, Any]:
     finished = run_lambdactr(
         "report",
         "--table",
@@ -431,6 +419,7 @@ def report_json(serve: Serve, cwd: Path, day: str, *extra: str) -> dict[str, Any
         "json",
         *extra,
         cwd=cwd,
+        env=env,
     )
     assert finished.returncode == 0, finished.stderr
     result: dict[str, Any] = json.loads(finished.stdout)
