@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ from lambdactr.function.badge import DEFAULT_LABEL, render_badge
 from lambdactr.function.item import PlainItem
 from lambdactr.snippet import snippet
 from tests.support.badge import read_badge
+from tests.support.http import serving
 from tests.support.serve import Serve, StartServe, run_lambdactr
 
 pytestmark = pytest.mark.browser
@@ -114,14 +114,8 @@ def pages() -> Iterator[PageServer]:
     server.pages = {}
     server.loaded = set()
     server.requested = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield PageServer(server)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
 
 
 def _executable(browser: Browser) -> str:

@@ -4,7 +4,6 @@ without TTL (as dynalite), a table whose TTL is off; and TTL emulated by the emb
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -17,6 +16,7 @@ import boto3
 import pytest
 
 from tests.support import dynamodb_local
+from tests.support.http import serving
 from tests.support.serve import StartServe, browser_headers, unique_path
 from tests.support.tables import create_hits_table
 
@@ -73,14 +73,8 @@ class _WithoutTtlHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def without_ttl(moto_endpoint: str) -> Iterator[WithoutTtl]:
-    server = WithoutTtl(moto_endpoint)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(WithoutTtl(moto_endpoint)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ and stopped for each test.
 from __future__ import annotations
 
 import socket
-import threading
 import urllib.request
 from collections.abc import Iterator
 
@@ -18,6 +17,7 @@ from tests.support import dynamodb_local
 from tests.support.dynamodb_local import DYNAMODB_KINDS
 from tests.support.faults import Function, MotoDynamoDB, ThrottlingDynamoDB
 from tests.support.function import Wire, handler_log_into
+from tests.support.http import serving
 
 
 @pytest.fixture
@@ -46,15 +46,8 @@ def hanging_url() -> Iterator[str]:
 
 @pytest.fixture
 def throttling_dynamodb() -> Iterator[ThrottlingDynamoDB]:
-    server = ThrottlingDynamoDB()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThrottlingDynamoDB()) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture(params=DYNAMODB_KINDS)
