@@ -32,6 +32,7 @@ from pathlib import Path
 from lambdactr.export_layout import ExportWriter, data_files
 from lambdactr.function.item import PlainItem, from_dynamodb, item_size, to_dynamodb
 from lambdactr.report.aggregate import aggregate
+from lambdactr.report.athena_engine import export_reads, query_cost
 from lambdactr.report.classify import Classifier
 from lambdactr.report.duckdb_engine import CACHE_FOLDER, duckdb_report
 from lambdactr.report.query import ReportQuery
@@ -43,11 +44,10 @@ from .report_bench import DAYS, LAST_DAY, synthetic_items
 ENGINES = ("scan", "duckdb-cold", "duckdb-warm")
 QUERY = ReportQuery(since=LAST_DAY - timedelta(days=DAYS - 1), until=LAST_DAY)
 EXPORT_DAY = (LAST_DAY + timedelta(days=1)).isoformat()
-DOLLARS_PER_TB_SCANNED = 5.0
 DOLLARS_PER_GB_EXPORTED = 0.10
-MINIMUM_BILLED_BYTES = 10 * 10**6
-# A full-range report runs two statements over the export: the signatures, then the counts.
-STATEMENTS_PER_REPORT = 2
+# A full-range report's statements (the signatures, then the counts), each reading the whole
+# export this many times.
+EXPORT_READS = export_reads(QUERY)
 
 
 def write_export(root: Path, count: int) -> tuple[float, int]:
@@ -114,8 +114,7 @@ def _environment() -> dict[str, str]:
 
 
 def report_cost(compressed_bytes: float) -> float:
-    billed = max(MINIMUM_BILLED_BYTES, compressed_bytes)
-    return STATEMENTS_PER_REPORT * billed * DOLLARS_PER_TB_SCANNED / 10**12
+    return query_cost([round(reads * compressed_bytes) for reads in EXPORT_READS])
 
 
 def main() -> int:
@@ -157,8 +156,8 @@ def main() -> int:
         per_million_items = item_bytes / count * 10**6
 
     print(
-        f"a full-range report reads {STATEMENTS_PER_REPORT} x "
-        f"{per_million_compressed / 1e6:.1f} MB per million items"
+        f"a full-range report's statements read the export {' + '.join(map(str, EXPORT_READS))}"
+        f" times: {sum(EXPORT_READS)} x {per_million_compressed / 1e6:.1f} MB per million items"
     )
     print(f"{'items':>12} {'Athena $/report':>16} {'export once $':>14} {'daily $/M new':>14}")
     for millions in (1, 10, 100):

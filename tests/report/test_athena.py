@@ -117,7 +117,7 @@ def test_the_athena_engine_gives_the_duckdb_engines_report(
 ) -> None:
     athena, s3 = aws
     recording = RecordingDuckDB(data_files(export))
-    expected = sql_report(recording, DuckDBEngine.RECORDS, RANGE)
+    expected = sql_report(recording, RANGE)
     assert expected == duckdb_report(export, RANGE)
     canned(recording.results)
     states: list[str] = []
@@ -129,7 +129,7 @@ def test_the_athena_engine_gives_the_duckdb_engines_report(
         sleep=lambda seconds: None,
     )
 
-    assert sql_report(engine, TABLES.name(TABLES.hits), RANGE) == expected
+    assert sql_report(engine, RANGE) == expected
     # Two statements (signatures, then the report), each polled until it succeeded, and read.
     assert states.count("SUCCEEDED") == 2
     assert "RUNNING" in states
@@ -160,7 +160,22 @@ def test_a_failed_query_says_why(aws: tuple[Any, Any]) -> None:
             execution.status = "FAILED"
 
     engine = AthenaEngine(athena, s3, TABLES, sleep=fail_while_running)
-    with pytest.raises(AthenaQueryFailed, match="FAILED"):
+    with pytest.raises(AthenaQueryFailed, match="FAILED") as failed:
+        engine.rows("SELECT 1")
+    assert "AthenaBytesScannedCutoff" not in str(failed.value)
+
+
+def test_a_query_over_the_cutoff_names_the_parameter_to_raise(aws: tuple[Any, Any]) -> None:
+    athena, s3 = aws
+    backend = athena_backends[DEFAULT_ACCOUNT_ID][REGION]
+
+    def cancel_while_running(seconds: float) -> None:
+        # What Athena does to a query that reaches the workgroup's bytes-scanned cutoff.
+        for execution in backend.executions.values():
+            execution.status = "CANCELLED"
+
+    engine = AthenaEngine(athena, s3, TABLES, sleep=cancel_while_running)
+    with pytest.raises(AthenaQueryFailed, match=r"CANCELLED.*AthenaBytesScannedCutoff"):
         engine.rows("SELECT 1")
 
 
@@ -243,7 +258,7 @@ def test_report_engine_athena_finds_everything_from_the_stack(
     from lambdactr.cli import main
 
     recording = RecordingDuckDB(data_files(export))
-    sql_report(recording, DuckDBEngine.RECORDS, RANGE)
+    sql_report(recording, RANGE)
     outputs = {
         "ExportBucket": BUCKET,
         "AnalyticsDatabase": TABLES.database,

@@ -28,11 +28,11 @@ from lambdactr.report.duckdb_engine import duckdb_report
 from lambdactr.report.model import Report
 from lambdactr.report.render_json import report_to_dict
 from lambdactr.report.scan import conform
-from lambdactr.report.sql import hits_sql, lookup_sql, report_sql, to_duckdb
+from lambdactr.report.sql import hits_sql, lookup_sql, records_sql, report_sql, to_duckdb
 from tests.support.events import load_event
-from tests.support.exports import DAYS, day_of, synthetic_hits, write_incremental_layout
+from tests.support.exports import DAYS, day_of, plain, synthetic_hits, write_incremental_layout
 from tests.support.function import Wire, invoke
-from tests.support.hits import query
+from tests.support.hits import FIREFOX, hit, query
 from tests.support.tables import create_tables
 
 TABLE = "lambdactr-engine-hits"
@@ -139,18 +139,39 @@ def test_deleted_and_duplicated_records_are_counted_once(tmp_path: Path) -> None
     assert counted.pageviews > 0
 
 
-def test_visitors_are_counted_after_the_classification() -> None:
-    """A visitor under two signatures of one class counts once in that class (see report_sql)."""
-    sql = report_sql("h", "s", "r", FULL_RANGE)
-    assert "count(DISTINCT CASE WHEN counted THEN visitor END)" in sql
+def test_one_visitor_under_two_signatures_of_one_class_is_one_visitor(tmp_path: Path) -> None:
+    """With and without Accept-Language, and prefetched first: one person, one Chrome visitor."""
+    items = [
+        hit(path="/a/"),
+        hit(path="/b/", lang=None),
+        hit(path="/b/", spec=True),
+        hit(path="/a/", vid="b" * 16, ua=FIREFOX, day="2026-11-21"),
+    ]
+    write_incremental_layout(tmp_path, plain(items), [])
+    report = duckdb_report(tmp_path, query())
+    assert report == aggregate(items, query())
+    assert (report.pageviews, report.visitors) == (3, 2)
+    assert {(row.name, row.pageviews, row.visitors) for row in report.browsers} == {
+        ("Chrome", 2, 1),
+        ("Firefox", 1, 1),
+    }
+    assert [(row.path, row.pageviews, row.visitors) for row in report.pages] == [
+        ("/a/", 2, 2),
+        ("/b/", 1, 1),
+    ]
+    assert [(row.day, row.visitors) for row in report.days if row.visitors] == [
+        ("2026-11-20", 1),
+        ("2026-11-21", 1),
+    ]
 
 
 @pytest.mark.parametrize("report_query", QUERIES.values(), ids=list(QUERIES))
 def test_the_sql_avoids_what_trino_and_duckdb_read_differently(report_query: Any) -> None:
     statements = [
+        records_sql("export"),
         hits_sql("records", report_query),
-        lookup_sql("hits"),
-        report_sql("hits", "signatures", "referrers", report_query),
+        lookup_sql("records", report_query),
+        report_sql("records", "signatures", "referrers", report_query),
     ]
     for sql in statements:
         # Integer division (7/2 is 3 in Trino, 3.5 in DuckDB): the one division is by a double.

@@ -3,7 +3,8 @@
 The stack (Analytics=true) holds the Glue tables and the workgroup; this module finds them from
 the stack's outputs, uploads Python's classifications as JSON lines under a fresh `run=`
 partition of two small Glue tables, and runs the statements of `sql` one after the other,
-showing their progress. Each statement scans the export once: Athena bills the bytes scanned.
+showing their progress. Athena bills the bytes each statement scans: the first reads the export
+once, the second three times (see `sql._hits_ctes`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..export_layout import EXPORT_PREFIX
-from .sql import REFERRER_COLUMNS, SIGNATURE_COLUMNS, quote
+from .query import ReportQuery
+from .sql import (
+    REFERRER_COLUMNS,
+    SIGNATURE_COLUMNS,
+    lookup_sql,
+    quote,
+    records_sql,
+    report_sql,
+)
 
 # Athena's price in us-east-1 and most regions: $5 per TB scanned, at least 10 MB per query.
 DOLLARS_PER_TB = 5.0
@@ -26,6 +35,11 @@ MINIMUM_BILLED_BYTES = 10 * 10**6
 LOOKUP_PREFIX = "lookups"
 POLL_SECONDS = 1.0
 _FINISHED = ("SUCCEEDED", "FAILED", "CANCELLED")
+# Athena cancels a query by itself only when it would scan more than the workgroup allows.
+CANCELLED_HINT = (
+    ". The workgroup cancels a query that would scan more than its cutoff (every report reads"
+    " the whole export): deploy the stack with a larger AthenaBytesScannedCutoff."
+)
 
 
 class AthenaQueryFailed(Exception):
@@ -36,6 +50,14 @@ def billed_bytes(scanned: int) -> int:
     """What Athena bills for one query that scanned `scanned` bytes (rounded up to a MB)."""
     megabytes = -(-scanned // 10**6)
     return max(MINIMUM_BILLED_BYTES, megabytes * 10**6)
+
+
+def export_reads(query: ReportQuery) -> list[int]:
+    """How many times each of a report's statements reads the whole export, in their order."""
+    records = "export_records_read_here"
+    lookup = lookup_sql(records, query)
+    report = report_sql(records, "signatures", "referrers", query)
+    return [lookup.count(records), report.count(records)]
 
 
 def query_cost(scanned_per_query: list[int]) -> float:
@@ -74,9 +96,10 @@ class AthenaEngine:
     run: str = field(default_factory=lambda: uuid.uuid4().hex)
     scanned: list[int] = field(default_factory=list)
 
-    def hits_relation(self, sql: str) -> str:
+    @property
+    def records(self) -> str:
         # Athena keeps nothing between queries: each statement reads the export itself.
-        return f"({sql})"
+        return f"({records_sql(self.tables.name(self.tables.hits))})"
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         execution_id = self.athena.start_query_execution(
@@ -110,7 +133,10 @@ class AthenaEngine:
                 self.scanned.append(scanned)
                 if state != "SUCCEEDED":
                     reason = execution["Status"].get("StateChangeReason", "no reason given")
-                    raise AthenaQueryFailed(f"Athena query {execution_id} {state}: {reason}")
+                    raise AthenaQueryFailed(
+                        f"Athena query {execution_id} {state}: {reason}"
+                        + (CANCELLED_HINT if state == "CANCELLED" else "")
+                    )
                 return
             self.sleep(self.poll_seconds)
 

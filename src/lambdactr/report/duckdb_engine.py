@@ -2,36 +2,48 @@
 
 DuckDB reads the gzipped DynamoDB JSON with the columns declared here (left to guess, it
 would type `YYYY-MM-DD` strings as dates), runs the Trino statements of `sql` transpiled by
-sqlglot, and holds Python's classifications as two small tables.
+sqlglot, and holds Python's classifications as two small tables. The flat records of each
+export file (`records_sql`) are kept as Parquet beside the export: the next report reads them
+instead of the JSON.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from ..export_layout import data_files, partitions
+from .classify import FETCH_METADATA_HEADERS
 from .model import Report
 from .query import ReportQuery
 from .relational import sql_report
-from .sql import IMAGE_FIELDS, REFERRER_COLUMNS, SIGNATURE_COLUMNS, quote, to_duckdb
+from .sql import IMAGE_FIELDS, REFERRER_COLUMNS, SIGNATURE_COLUMNS, quote, records_sql, to_duckdb
 
 _DYNAMODB_TYPES = {"S": "VARCHAR", "N": "VARCHAR", "BOOL": "BOOLEAN"}
 
 
-def _attribute(descriptor: str) -> str:
-    if descriptor == "M":
-        return "STRUCT(M MAP(VARCHAR, STRUCT(S VARCHAR)))"
-    return f"STRUCT({descriptor} {_DYNAMODB_TYPES[descriptor]})"
+def _attribute(descriptor: str, fetch_headers_only: bool) -> str:
+    if descriptor != "M":
+        return f"STRUCT({descriptor} {_DYNAMODB_TYPES[descriptor]})"
+    if fetch_headers_only:
+        # The one map the report reads is the headers, and only the fetch metadata ones: read
+        # as a struct of those, the JSON reader skips every other header (a quarter of the
+        # conversion's time), and `element_at(h, name)` reads a struct's field as a map's key.
+        fields = ", ".join(f'"{name}" STRUCT(S VARCHAR)' for name in FETCH_METADATA_HEADERS)
+        return f"STRUCT(M STRUCT({fields}))"
+    return "STRUCT(M MAP(VARCHAR, STRUCT(S VARCHAR)))"
 
 
-def record_columns() -> dict[str, str]:
-    """The columns of an export line, as `read_json` takes them."""
-    image = ", ".join(f'"{name}" {_attribute(kind)}' for name, kind in IMAGE_FIELDS.items())
+def record_columns(*, fetch_headers_only: bool = False) -> dict[str, str]:
+    """The columns of an export line, as `read_json` takes them (and Glue declares them)."""
+    image = ", ".join(
+        f'"{name}" {_attribute(kind, fetch_headers_only)}' for name, kind in IMAGE_FIELDS.items()
+    )
     return {
         "Metadata": "STRUCT(WriteTimestampMicros STRUCT(N VARCHAR))",
         "Keys": "STRUCT(pk STRUCT(S VARCHAR))",
@@ -47,13 +59,12 @@ class NoExportData(ValueError):
 class DuckDBEngine:
     """Runs the report's statements on an in-process DuckDB over `files`.
 
-    With a `cache_dir`, each export file is read as JSON once and kept there as Parquet, with
-    the same columns: gunzipping and parsing the JSON is most of a report's time, and export
-    files never change, so the next report over the same copy reads only the columns it needs.
+    With a `cache_dir`, each export file's records are turned into flat rows once and kept
+    there as Parquet: gunzipping and parsing the JSON is most of a first report's time, and
+    export files never change, so later reports over the same copy read only those rows.
     """
 
-    RECORDS = "export_records"
-    HITS = "report_hits"
+    records = "export_records"
     SIGNATURES = "report_signatures"
     REFERRERS = "report_referrers"
 
@@ -66,14 +77,11 @@ class DuckDBEngine:
         # Rows are counted, never listed in file order: dropping the order saves memory.
         self.connection.execute("SET preserve_insertion_order = false")
         if cache_dir is None:
-            source = _read_json(files)
+            source = f"({_flat_records(files)})"
         else:
-            source = f"read_parquet({_paths(_columnar_copies(self.connection, files, cache_dir))})"
-        self.connection.execute(f"CREATE VIEW {self.RECORDS} AS SELECT * FROM {source}")  # noqa: S608
-
-    def hits_relation(self, sql: str) -> str:
-        self.connection.execute(f"CREATE OR REPLACE TEMP TABLE {self.HITS} AS {to_duckdb(sql)}")
-        return self.HITS
+            copies = _flat_copies(self.connection, files, cache_dir)
+            source = f"read_parquet({_paths(copies)})"
+        self.connection.execute(f"CREATE VIEW {self.records} AS SELECT * FROM {source}")  # noqa: S608
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return self.connection.execute(to_duckdb(sql)).fetchall()
@@ -100,19 +108,29 @@ def _paths(files: list[Path]) -> str:
     return "[" + ", ".join(quote(str(path)) for path in files) + "]"
 
 
-def _read_json(files: list[Path]) -> str:
-    return (
+def _flat_records(files: list[Path]) -> str:
+    """`records_sql` over the export lines of `files`, in DuckDB's dialect."""
+    lines = (
         f"read_json({_paths(files)}, format = 'newline_delimited', compression = 'gzip', "
-        f"columns = {_struct_literal(record_columns())})"
+        f"columns = {_struct_literal(record_columns(fetch_headers_only=True))})"
     )
+    return to_duckdb(records_sql(lines))
 
 
-def _columnar_copies(connection: Any, files: list[Path], cache_dir: Path) -> list[Path]:
-    """Parquet copies of `files` in `cache_dir`, converting only files not converted before.
+# The flat rows' layout: copies made by another `records_sql` are in another folder, unread.
+RECORDS_LAYOUT = hashlib.sha256(records_sql("export").encode()).hexdigest()[:12]
+
+
+def _flat_copies(connection: Any, files: list[Path], cache_dir: Path) -> list[Path]:
+    """Parquet copies of the flat records of `files`, converting only files not converted before.
 
     Files converted together share one Parquet file (DuckDB reads them on every core at
     once); a copy is used only while every file it came from is still there, unchanged.
     """
+    for other in cache_dir.glob("*") if cache_dir.exists() else ():
+        if other.name != RECORDS_LAYOUT:
+            shutil.rmtree(other) if other.is_dir() else other.unlink()
+    cache_dir = cache_dir / RECORDS_LAYOUT
     cache_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = cache_dir / "manifest.json"
     manifest: dict[str, list[str]] = (
@@ -129,8 +147,8 @@ def _columnar_copies(connection: Any, files: list[Path], cache_dir: Path) -> lis
     if new:
         name = hashlib.sha256("\n".join(new).encode()).hexdigest()[:24] + ".parquet"
         partial = cache_dir / (name + ".partial")
-        select = f"SELECT * FROM {_read_json([keys[key] for key in new])}"  # noqa: S608
-        connection.execute(f"COPY ({select}) TO {quote(str(partial))} (FORMAT parquet)")
+        records = _flat_records([keys[key] for key in new])
+        connection.execute(f"COPY ({records}) TO {quote(str(partial))} (FORMAT parquet)")
         partial.replace(cache_dir / name)
         kept[name] = new
     for stale in manifest.keys() - kept.keys():
@@ -162,7 +180,7 @@ def duckdb_report(
         )
     engine = DuckDBEngine(files, threads, export_dir / CACHE_FOLDER if cache else None)
     try:
-        return sql_report(engine, DuckDBEngine.RECORDS, query)
+        return sql_report(engine, query)
     finally:
         engine.close()
 

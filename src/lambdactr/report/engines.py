@@ -110,7 +110,7 @@ def _athena(args: argparse.Namespace, query: ReportQuery, console: Console) -> R
             f"{seconds:.0f} s, {scanned / 1e6:,.1f} MB scanned"
         )
     try:
-        report = sql_report(engine, tables.name(tables.hits), query)
+        report = sql_report(engine, query)
         last_day = complete_through(s3, tables.bucket)
     except AthenaQueryFailed as error:
         raise EngineError(str(error)) from error

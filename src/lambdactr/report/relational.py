@@ -21,14 +21,15 @@ from .classify import FIREFOX_FAMILIES, Classifier
 from .countries import country_name
 from .model import UNKNOWN, CountryRow, DayRow, PageRow, Report, Row
 from .query import ReportQuery
-from .sql import YES, ResultRow, hits_sql, lookup_sql, report_sql, result_row
+from .sql import YES, ResultRow, lookup_sql, report_sql, result_rows
 
 
 class SqlEngine(Protocol):
     """What the report needs of an engine; every statement it is given is in Trino's dialect."""
 
-    def hits_relation(self, sql: str) -> str:
-        """Make the rows of `sql` readable by the next statements; return how to name them."""
+    @property
+    def records(self) -> str:
+        """How statements name the export's records, as rows of `records_sql`."""
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         """Run `sql` and return its rows."""
@@ -39,13 +40,12 @@ class SqlEngine(Protocol):
         """Hold the two classifications; return how to name them (signatures, referrers)."""
 
 
-def sql_report(engine: SqlEngine, records: str, query: ReportQuery) -> Report:
-    """The report of the export records in `records`, counted by `engine`."""
-    hits = engine.hits_relation(hits_sql(records, query))
-    signatures, referrers = classify_lookups(engine.rows(lookup_sql(hits)))
+def sql_report(engine: SqlEngine, query: ReportQuery) -> Report:
+    """The report of the export's records, counted by `engine`."""
+    signatures, referrers = classify_lookups(engine.rows(lookup_sql(engine.records, query)))
     signature_relation, referrer_relation = engine.lookups(signatures, referrers)
-    rows = engine.rows(report_sql(hits, signature_relation, referrer_relation, query))
-    return build_report(map(result_row, rows), query)
+    rows = engine.rows(report_sql(engine.records, signature_relation, referrer_relation, query))
+    return build_report(result_rows(rows), query)
 
 
 def classify_lookups(

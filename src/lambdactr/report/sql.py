@@ -1,24 +1,25 @@
 """The report in SQL, written once in the dialect Athena runs (Trino), and run by DuckDB too.
 
 The engines read DynamoDB's export files: incremental records (`Metadata`, `Keys`, `NewImage`;
-a delete has no `NewImage`) and full-export lines (`Item`). Three statements make a report:
+a delete has no `NewImage`) and full-export lines (`Item`). A report is built in three steps:
 
-1. `hits_sql`: the live items, one per key, with the columns the report reads and the query's
-   filters applied. A key may appear more than once (a backfill taken while the daily exports
-   ran, a retried export): its newest record wins, a full export's line counting as older than
-   any incremental record, and a delete winning a tie. Hits are written once and only deleted
-   (by their TTL), so "newest" and "any" agree except that a delete anywhere removes the hit.
-2. `lookup_sql`: the distinct signatures and referrers among those hits, which Python then
-   classifies with the very code the `scan` engine uses (SQL cannot run ua-parser).
-3. `report_sql`: the hits joined with those classifications, counted by every breakdown in one
-   pass (GROUPING SETS), so Athena scans the data once per statement.
+1. `records_sql`: every record as one flat row, with the columns the report reads already in
+   the form it counts them in. Athena runs it inline; DuckDB runs it once per export file and
+   keeps the rows as Parquet, since export files never change.
+2. `lookup_sql`: the distinct signatures and referrers among the records in the query's range,
+   which Python then classifies with the very code the `scan` engine uses (SQL cannot run
+   ua-parser).
+3. `report_sql`: the live hits (`hits_sql`: one per key, the newest record winning, a delete
+   winning a tie), joined with those classifications and counted by every breakdown.
 
+Each statement reads the export once: Athena bills the bytes each statement scans.
 Written to mean the same in both dialects: no integer division, no approx_distinct, no
 url_extract_*, no date formats; `element_at` on maps (NULL for a missing key in both).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,21 +75,86 @@ IMAGE_COLUMNS = (
     ("vid", "vid", "s"),
     ("spec", "spec", "bool"),
 )
+# The columns of `records_sql`, in order: a record's key, age and presence, then its hit.
+HIT_COLUMNS = (
+    "site",
+    "path",
+    "day",
+    "src",
+    "ref",
+    "campaign",
+    "cc",
+    "lang",
+    "kind",
+    "ua",
+    "has_language",
+    "has_fetch",
+    "spec",
+    "vid",
+)
+RECORD_COLUMNS = ("pk", "written", "present", *HIT_COLUMNS)
 
 
-def hits_sql(records: str, query: ReportQuery) -> str:
-    """One row per live hit in `records` that the query's site, path and days let through.
+def records_sql(source: str) -> str:
+    """One flat row per hit record in `source` (a delete's columns say nothing: `present` is 0).
 
-    Hits with no day at all (neither `day` nor a readable `ts`) come through with `day` NULL:
-    the report lists them as filtered, as the scan engine does.
+    An incremental record's NewImage, or else a full export's Item: the same attribute. Each
+    column is already as the report counts it (empty strings as missing, the day from `ts` for
+    hits stored without one), so the work is done once per record, not once per report.
     """
-    reserved = " AND ".join(
-        f"NOT starts_with(pk, {quote(prefix)})" for prefix in RESERVED_KEY_PREFIXES
+    image = ",\n    ".join(
+        f"COALESCE(newimage.{attribute}.{kind}, item.{attribute}.{kind}) AS {name}"
+        for name, attribute, kind in IMAGE_COLUMNS
     )
     fetch = " OR ".join(
         f"element_at(COALESCE(newimage.h.m, item.h.m), {quote(name)}).s IS NOT NULL"
         for name in FETCH_METADATA_HEADERS
     )
+    reserved = " AND ".join(
+        f"NOT starts_with(pk, {quote(prefix)})" for prefix in RESERVED_KEY_PREFIXES
+    )
+    # A derived table, not WITH: the statements use this one as a subquery.
+    return f"""
+SELECT
+  pk,
+  written,
+  present,
+  COALESCE(NULLIF(site, ''), {quote(UNKNOWN)}) AS site,
+  COALESCE(NULLIF(path, ''), {quote(UNKNOWN)}) AS path,
+  COALESCE(
+    day,
+    CAST(CAST(from_unixtime(TRY_CAST(ts AS BIGINT) / 1e3) AS DATE) AS VARCHAR)
+  ) AS day,
+  src,
+  NULLIF(ref, '') AS ref,
+  NULLIF(campaign, '') AS campaign,
+  NULLIF(cc, '') AS cc,
+  COALESCE(NULLIF(lang, ''), {quote(UNKNOWN)}) AS lang,
+  COALESCE(NULLIF(kind, ''), {quote(UNKNOWN)}) AS kind,
+  COALESCE(ua, '') AS ua,
+  CASE WHEN lang <> '' THEN '{YES}' ELSE '{NO}' END AS has_language,
+  has_fetch,
+  COALESCE(spec, false) AS spec,
+  NULLIF(vid, '') AS vid
+FROM (
+  SELECT
+    COALESCE("keys".pk.s, item.pk.s) AS pk,
+    COALESCE(TRY_CAST(metadata.writetimestampmicros.n AS BIGINT), 0) AS written,
+    CASE WHEN newimage IS NULL AND item IS NULL THEN 0 ELSE 1 END AS present,
+    {image},
+    CASE WHEN {fetch} THEN '{YES}' ELSE '{NO}' END AS has_fetch
+  FROM {source}
+) AS images
+WHERE pk IS NOT NULL AND {reserved}
+"""
+
+
+def _in_query(query: ReportQuery) -> str:
+    """The query's site, path and days, as a condition on the columns of `records_sql`.
+
+    Hits with no day at all (neither `day` nor a readable `ts`) pass: the report lists them as
+    filtered, as the scan engine does.
+    """
     days = f"day BETWEEN {quote(query.since_day)} AND {quote(query.until_day)}"
     filters = [f"(day IS NULL OR {days})"]
     if query.site is not None:
@@ -99,69 +165,63 @@ def hits_sql(records: str, query: ReportQuery) -> str:
             filters.append(f"site = {quote(query.site)}")
     if query.path_prefix is not None:
         filters.append(f"starts_with(path, {quote(query.path_prefix)})")
-    # An incremental record's NewImage, or else a full export's Item: the same attribute.
-    columns = ",\n    ".join(
-        f"COALESCE(newimage.{attribute}.{kind}, item.{attribute}.{kind}) AS {name}"
-        for name, attribute, kind in IMAGE_COLUMNS
-    )
-    # The columns are taken out of the image before the window: ranking flat rows is several
-    # times cheaper than ranking the whole nested image along with them.
-    return f"""
-WITH records AS (
-  SELECT
-    COALESCE("keys".pk.s, item.pk.s) AS pk,
-    COALESCE(TRY_CAST(metadata.writetimestampmicros.n AS BIGINT), 0) AS written,
-    CASE WHEN newimage IS NULL AND item IS NULL THEN 0 ELSE 1 END AS present,
-    {columns},
-    CASE WHEN {fetch} THEN '{YES}' ELSE '{NO}' END AS has_fetch
-  FROM {records}
+    return " AND ".join(filters)
+
+
+def _hits_ctes(records: str, query: ReportQuery) -> str:
+    """`latest` (each key's newest record) and `hits` (the live ones the query lets through).
+
+    A key may appear more than once: a backfill taken while the daily exports ran, a retried
+    export, and a delete when the hit's TTL ran out. Its newest record says whether it lives (a
+    full export's line counts as older than any incremental record, and a delete wins a tie).
+    Few keys repeat, so only their records are ranked: ranking every record would sort them all
+    (most of a report's time); finding the repeated keys is one grouping on the key alone.
+    Each statement that reads `latest` reads the records three times, which Athena bills as
+    three scans.
+    """
+    record = ", ".join(("present", *HIT_COLUMNS))
+    separator = f"chr({KEY_SEPARATOR})"
+    return f"""repeated AS (
+  SELECT pk FROM {records} GROUP BY pk HAVING count(*) > 1
 ),
-newest AS (
-  SELECT
-    *,
-    ROW_NUMBER() OVER (PARTITION BY pk ORDER BY written DESC, present) AS recency
-  FROM records
-  WHERE pk IS NOT NULL
+latest AS (
+  SELECT {record} FROM {records} WHERE pk NOT IN (SELECT pk FROM repeated)
+  UNION ALL
+  SELECT {record}
+  FROM (
+    SELECT
+      *,
+      ROW_NUMBER() OVER (PARTITION BY pk ORDER BY written DESC, present) AS recency
+    FROM {records}
+    WHERE pk IN (SELECT pk FROM repeated)
+  ) AS ranked
+  WHERE recency = 1
 ),
 hits AS (
   SELECT
-    COALESCE(NULLIF(site, ''), {quote(UNKNOWN)}) AS site,
-    COALESCE(NULLIF(path, ''), {quote(UNKNOWN)}) AS path,
-    COALESCE(
-      day,
-      CAST(CAST(from_unixtime(TRY_CAST(ts AS BIGINT) / 1e3) AS DATE) AS VARCHAR)
-    ) AS day,
-    src,
-    NULLIF(ref, '') AS ref,
-    NULLIF(campaign, '') AS campaign,
-    NULLIF(cc, '') AS cc,
-    COALESCE(NULLIF(lang, ''), {quote(UNKNOWN)}) AS lang,
-    COALESCE(NULLIF(kind, ''), {quote(UNKNOWN)}) AS kind,
-    COALESCE(ua, '') AS ua,
-    CASE WHEN lang <> '' THEN '{YES}' ELSE '{NO}' END AS has_language,
-    has_fetch,
-    COALESCE(spec, false) AS spec,
-    NULLIF(vid, '') AS vid
-  FROM newest
-  WHERE recency = 1 AND present = 1 AND {reserved}
-)
-SELECT
-  site, path, day, src, ref, campaign, cc, lang, kind, ua, has_language, has_fetch, spec,
-  CASE WHEN vid IS NOT NULL THEN concat(site, chr({KEY_SEPARATOR}), day, chr({KEY_SEPARATOR}), vid)
-  END AS visitor
-FROM hits
-WHERE {" AND ".join(filters)}
-"""
+    {", ".join(HIT_COLUMNS[:-1])},
+    CASE WHEN vid IS NOT NULL THEN concat(site, {separator}, day, {separator}, vid) END AS visitor
+  FROM latest
+  WHERE present = 1 AND {_in_query(query)}
+)"""
 
 
-def lookup_sql(hits: str) -> str:
-    """The distinct signatures (ua, has_language, has_fetch) and referrers among `hits`.
+def hits_sql(records: str, query: ReportQuery) -> str:
+    """One row per live hit in `records` (rows of `records_sql`) that the query lets through."""
+    return f"WITH {_hits_ctes(records, query)}\nSELECT * FROM hits\n"
 
-    `is_signature` is 1 on a signature's row and 0 on a referrer's (GROUPING of `ref`).
+
+def lookup_sql(records: str, query: ReportQuery) -> str:
+    """The distinct signatures (ua, has_language, has_fetch) and referrers in the query's range.
+
+    `is_signature` is 1 on a signature's row and 0 on a referrer's (GROUPING of `ref`). Read
+    from the records as they are, before each key's newest record is picked: a deleted hit's
+    signature only adds a row that nothing joins.
     """
     return f"""
 SELECT GROUPING(ref) AS is_signature, ua, has_language, has_fetch, ref
-FROM {hits} AS scoped
+FROM {records}
+WHERE present = 1 AND {_in_query(query)}
 GROUP BY GROUPING SETS ((ua, has_language, has_fetch), (ref))
 """
 
@@ -203,28 +263,85 @@ BREAKDOWNS: dict[str, tuple[str, ...]] = {
 AGGREGATES = ("pageviews", "visitors", "hits", "anonymous")
 
 
+# The breakdowns whose rows show visitors. The others are read for their pageviews or hits
+# alone (the sites list, the filtered hits, the origin-only warnings): their visitors are never
+# counted, since each distinct count is most of a report's work.
+VISITOR_BREAKDOWNS = (
+    "total",
+    "days",
+    "pages",
+    "referrers",
+    "campaigns",
+    "browsers",
+    "os",
+    "devices",
+    "countries",
+    "languages",
+    "kinds",
+)
+# Breakdowns by the visitor key's own parts: each visitor is in exactly one of their rows.
+_VISITOR_KEY_BREAKDOWNS = ("total", "days")
+
+
 def grouping_id(columns: tuple[str, ...]) -> int:
     """What GROUPING(<GROUPED>) returns for a set: a bit per column left out, the first highest."""
     width = len(GROUPED)
     return sum(1 << (width - 1 - n) for n, name in enumerate(GROUPED) if name not in columns)
 
 
-def report_sql(hits: str, signatures: str, referrers: str, query: ReportQuery) -> str:
-    """Every breakdown's pageviews and exact visitors, one row per (breakdown, name).
+_GROUPED_TYPES = {"referer_root": "BOOLEAN"}  # the others are strings
+_NO_COUNT = "CAST(NULL AS BIGINT)"
+
+
+def _select_grouped(columns: tuple[str, ...]) -> str:
+    """GROUPED, with NULL for each column not in `columns` (as GROUPING SETS would give it)."""
+    return ", ".join(
+        name
+        if name in columns
+        else f"CAST(NULL AS {_GROUPED_TYPES.get(name, 'VARCHAR')}) AS {name}"
+        for name in GROUPED
+    )
+
+
+def report_sql(records: str, signatures: str, referrers: str, query: ReportQuery) -> str:
+    """Every breakdown's pageviews and hits, and its exact visitors, one row per (breakdown, name).
+
+    A row carries either the counts (pageviews, hits, anonymous; visitors NULL) or the visitors
+    (the others NULL); `result_rows` puts the two halves of each row together.
 
     Why the visitors are exact: each hit carries its visitor key (site, day, vid) and, after the
-    join, its class (browser, OS, device, bot reason). COUNT(DISTINCT visitor) then runs within
-    each class's row over the joined hits, so a visitor seen under two signatures that fall into
-    the same class (a prerender and then the view; one request with Accept-Language and one
-    without) is one visitor of that class. Adding up distinct counts per raw signature would
-    count that person twice; counting after the join never does, and it matches the scan
-    engine's definition: the distinct (row, visitor) pairs among the counted hits.
+    join, its class (browser, OS, device, bot reason). Each breakdown row's visitors are the
+    distinct (row, visitor) pairs among the counted hits, counted after the join, so a visitor
+    seen under two signatures that fall into the same class (a prerender and then the view; one
+    request with Accept-Language and one without) is one visitor of that class. Adding up
+    distinct counts per raw signature would count that person twice; counting after the join
+    never does, and it matches the scan engine's definition.
+
+    How they are counted: `visitor_numbers` numbers each distinct visitor key once, and the
+    pairs are then grouped on that number, not on the long key (several times faster). The key
+    holds the site and the day, so every visitor is in exactly one row of the total and of the
+    days: those are counts of `visitor_numbers` itself.
     """
     columns = ", ".join(GROUPED)
     sets = ", ".join("(" + ", ".join(columns_) + ")" for columns_ in BREAKDOWNS.values())
     counted = "counted"
+    visitor_counts = []
+    for name in VISITOR_BREAKDOWNS:
+        grouped = BREAKDOWNS[name]
+        group_by = f" GROUP BY {', '.join(grouped)}" if grouped else ""
+        if name in _VISITOR_KEY_BREAKDOWNS:
+            source = "visitor_numbers"
+        else:
+            pair = ", ".join((*grouped, "visitor_number"))
+            source = f"(SELECT DISTINCT {pair} FROM numbered) AS pairs"
+        visitor_counts.append(
+            f"SELECT {grouping_id(grouped)} AS breakdown, {_select_grouped(grouped)}, "
+            f"{_NO_COUNT}, {_NO_COUNT}, {_NO_COUNT}, count(*) FROM {source}{group_by}"
+        )
+    by_visitor = "\nUNION ALL\n".join(visitor_counts)
     return f"""
-WITH classified AS (
+WITH {_hits_ctes(records, query)},
+classified AS (
   SELECT
     h.day, h.site, h.path, h.src, h.campaign, h.cc, h.lang, h.kind, h.visitor,
     CASE WHEN h.src = {quote(ORIGIN_ONLY_SOURCE)} THEN h.path = '/' END AS referer_root,
@@ -235,7 +352,7 @@ WITH classified AS (
       WHEN h.spec THEN {quote(SPECULATIVE)}
       ELSE NULLIF(s.bot_reason, '')
     END AS reason
-  FROM {hits} AS h
+  FROM hits AS h
   JOIN {signatures} AS s
     ON s.ua = h.ua AND s.has_language = h.has_language AND s.has_fetch = h.has_fetch
   LEFT JOIN {referrers} AS r ON r.ref = h.ref
@@ -245,22 +362,35 @@ judged AS (
     *,
     day IS NOT NULL AND {"true" if query.include_bots else "reason IS NULL"} AS {counted}
   FROM classified
+),
+visitor_numbers AS (
+  SELECT visitor, site, day, row_number() OVER () AS visitor_number
+  FROM (
+    SELECT DISTINCT visitor, site, day FROM judged WHERE {counted} AND visitor IS NOT NULL
+  ) AS distinct_visitors
+),
+numbered AS (
+  SELECT judged.*, visitor_numbers.visitor_number
+  FROM judged JOIN visitor_numbers ON visitor_numbers.visitor = judged.visitor
+  WHERE judged.{counted}
 )
 SELECT
   GROUPING({columns}) AS breakdown,
   {columns},
   count_if({counted}) AS pageviews,
-  count(DISTINCT CASE WHEN {counted} THEN visitor END) AS visitors,
   count(*) AS hits,
-  count_if({counted} AND visitor IS NULL) AS anonymous
+  count_if({counted} AND visitor IS NULL) AS anonymous,
+  {_NO_COUNT} AS visitors
 FROM judged
 GROUP BY GROUPING SETS ({sets})
+UNION ALL
+{by_visitor}
 """
 
 
 @dataclass(frozen=True, slots=True)
 class ResultRow:
-    """One row of `report_sql`: a breakdown's name (its grouped columns) and its counts."""
+    """A row of the report: a breakdown's name (its grouped columns) and its counts."""
 
     breakdown: str
     values: dict[str, Any]
@@ -273,13 +403,22 @@ class ResultRow:
 _BREAKDOWN_OF_ID = {grouping_id(columns): name for name, columns in BREAKDOWNS.items()}
 
 
-def result_row(row: tuple[Any, ...]) -> ResultRow:
-    """A row of `report_sql`'s result, in its column order."""
-    breakdown = _BREAKDOWN_OF_ID[int(row[0])]
-    values = dict(zip(GROUPED, row[1 : 1 + len(GROUPED)], strict=True))
-    # Over no rows at all, DuckDB's count_if is NULL where Trino's is 0.
-    counts = [int(value or 0) for value in row[1 + len(GROUPED) :]]
-    return ResultRow(breakdown, {name: values[name] for name in BREAKDOWNS[breakdown]}, *counts)
+def result_rows(rows: Iterable[tuple[Any, ...]]) -> list[ResultRow]:
+    """The rows of `report_sql`'s result, each row's counts and visitors put together."""
+    counts: dict[tuple[str, tuple[Any, ...]], list[int]] = {}
+    for row in rows:
+        breakdown = _BREAKDOWN_OF_ID[int(row[0])]
+        values = dict(zip(GROUPED, row[1 : 1 + len(GROUPED)], strict=True))
+        key = (breakdown, tuple(values[name] for name in BREAKDOWNS[breakdown]))
+        pageviews, hits, anonymous, visitors = row[1 + len(GROUPED) :]
+        found = counts.setdefault(key, [0, 0, 0, 0])
+        # Over no rows at all, DuckDB's count_if is NULL where Trino's is 0.
+        for n, value in enumerate((pageviews, visitors, hits, anonymous)):
+            found[n] += int(value or 0)
+    return [
+        ResultRow(breakdown, dict(zip(BREAKDOWNS[breakdown], values, strict=True)), *found)
+        for (breakdown, values), found in counts.items()
+    ]
 
 
 def to_duckdb(sql: str) -> str:
