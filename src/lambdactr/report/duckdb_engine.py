@@ -178,11 +178,23 @@ def duckdb_report(
         raise NoExportData(
             f"no export data files (*/AWSDynamoDB/data/*.json.gz) under {export_dir}"
         )
-    engine = DuckDBEngine(files, threads, export_dir / CACHE_FOLDER if cache else None)
+    notes: list[str] = []
+    cache_dir = export_dir / CACHE_FOLDER
     try:
-        return sql_report(engine, query)
+        engine = DuckDBEngine(files, threads, cache_dir if cache else None)
+    except (OSError, duckdb.IOException) as error:
+        # A copy of the export on read-only storage still gets its report, from the JSON.
+        notes.append(
+            f"Could not keep the export's records as Parquet in {cache_dir} ({error}): "
+            "every report over this copy reads the JSON again, several times slower."
+        )
+        engine = DuckDBEngine(files, threads)
+    try:
+        report = sql_report(engine, query)
     finally:
         engine.close()
+    report.footer.extend(notes)
+    return report
 
 
 def complete_through(export_dir: Path) -> str | None:
