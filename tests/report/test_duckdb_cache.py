@@ -54,7 +54,8 @@ def test_a_new_days_export_is_added_and_the_older_copy_kept(export: Path) -> Non
     write_day(export, 3, list(synthetic_hits(80, seed=12)))
     report = duckdb_report(export, RANGE)
     assert report == duckdb_report(export, RANGE, cache=False)
-    assert kept in copies(export) and len(copies(export)) == 2
+    assert kept in copies(export)
+    assert len(copies(export)) == 2
 
 
 def test_an_expired_or_changed_file_is_read_again(export: Path) -> None:
@@ -86,7 +87,8 @@ def test_a_copy_where_nothing_can_be_kept_is_reported_from_its_json(export: Path
     (export / CACHE_FOLDER).write_text("")
     report = duckdb_report(export, RANGE)
     (note,) = report.footer
-    assert str(export / CACHE_FOLDER) in note and "reads the JSON again" in note
+    assert str(export / CACHE_FOLDER) in note
+    assert "reads the JSON again" in note
     report.footer.clear()
     assert report == duckdb_report(export, RANGE, cache=False)
     assert report.pageviews > 0
