@@ -37,9 +37,14 @@ def export(tmp_path: Path) -> Path:
 
 
 def test_the_next_report_reads_the_parquet_copy_not_the_json(export: Path) -> None:
-    first = duckdb_report(export, RANGE)
+    stages: list[str] = []
+    first = duckdb_report(export, RANGE, progress=stages.append)
+    assert stages[0].startswith("reading 2 new export files into Parquet")
     assert first == duckdb_report(export, RANGE, cache=False)
     assert len(copies(export)) == 1
+    stages.clear()
+    assert duckdb_report(export, RANGE, progress=stages.append) == first
+    assert stages == ["counting the hits of 2 export files"]
     # Unreadable JSON with its size and time unchanged: only the copy can give the report now.
     for path in data_files(export):
         status = path.stat()

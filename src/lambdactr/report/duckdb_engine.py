@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,10 @@ def record_columns(*, fetch_headers_only: bool = False) -> dict[str, str]:
     }
 
 
+# What a progress display is told: the stage the report is at.
+Progress = Callable[[str], None]
+
+
 class NoExportData(ValueError):
     """The folder holds no export data files."""
 
@@ -69,9 +74,15 @@ class DuckDBEngine:
     REFERRERS = "report_referrers"
 
     def __init__(
-        self, files: list[Path], threads: int | None = None, cache_dir: Path | None = None
+        self,
+        files: list[Path],
+        threads: int | None = None,
+        cache_dir: Path | None = None,
+        progress: Progress = lambda stage: None,
     ) -> None:
         self.connection = duckdb.connect(config={"threads": threads} if threads else {})
+        # DuckDB's own bar would land in the report's output: the caller shows `progress`.
+        self.connection.execute("SET enable_progress_bar = false")
         # Trino's from_unixtime and CAST(... AS DATE) read the session's zone, UTC in Athena.
         self.connection.execute("SET TimeZone = 'UTC'")
         # Rows are counted, never listed in file order: dropping the order saves memory.
@@ -79,7 +90,7 @@ class DuckDBEngine:
         if cache_dir is None:
             source = f"({_flat_records(files)})"
         else:
-            copies = _flat_copies(self.connection, files, cache_dir)
+            copies = _flat_copies(self.connection, files, cache_dir, progress)
             source = f"read_parquet({_paths(copies)})"
         self.connection.execute(f"CREATE VIEW {self.records} AS SELECT * FROM {source}")  # noqa: S608
 
@@ -121,7 +132,9 @@ def _flat_records(files: list[Path]) -> str:
 RECORDS_LAYOUT = hashlib.sha256(records_sql("export").encode()).hexdigest()[:12]
 
 
-def _flat_copies(connection: Any, files: list[Path], cache_dir: Path) -> list[Path]:
+def _flat_copies(
+    connection: Any, files: list[Path], cache_dir: Path, progress: Progress
+) -> list[Path]:
     """Parquet copies of the flat records of `files`, converting only files not converted before.
 
     Files converted together share one Parquet file (DuckDB reads them on every core at
@@ -147,6 +160,7 @@ def _flat_copies(connection: Any, files: list[Path], cache_dir: Path) -> list[Pa
     if new:
         name = hashlib.sha256("\n".join(new).encode()).hexdigest()[:24] + ".parquet"
         partial = cache_dir / (name + ".partial")
+        progress(f"reading {len(new):,} new export files into Parquet, once, in {cache_dir.parent}")
         records = _flat_records([keys[key] for key in new])
         connection.execute(f"COPY ({records}) TO {quote(str(partial))} (FORMAT parquet)")
         partial.replace(cache_dir / name)
@@ -171,7 +185,12 @@ CACHE_FOLDER = ".lambdactr-cache"
 
 
 def duckdb_report(
-    export_dir: Path, query: ReportQuery, threads: int | None = None, *, cache: bool = True
+    export_dir: Path,
+    query: ReportQuery,
+    threads: int | None = None,
+    *,
+    cache: bool = True,
+    progress: Progress = lambda stage: None,
 ) -> Report:
     files = data_files(export_dir)
     if not files:
@@ -181,7 +200,7 @@ def duckdb_report(
     notes: list[str] = []
     cache_dir = export_dir / CACHE_FOLDER
     try:
-        engine = DuckDBEngine(files, threads, cache_dir if cache else None)
+        engine = DuckDBEngine(files, threads, cache_dir if cache else None, progress)
     except (OSError, duckdb.IOException) as error:
         # A copy of the export on read-only storage still gets its report, from the JSON.
         notes.append(
@@ -189,6 +208,7 @@ def duckdb_report(
             "every report over this copy reads the JSON again, several times slower."
         )
         engine = DuckDBEngine(files, threads)
+    progress(f"counting the hits of {len(files):,} export files")
     try:
         report = sql_report(engine, query)
     finally:

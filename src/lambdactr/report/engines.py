@@ -52,19 +52,30 @@ def add_engine_arguments(group: argparse._ArgumentGroup) -> None:
 
 def engine_report(args: argparse.Namespace, query: ReportQuery, console: Console) -> Report:
     if args.engine == "duckdb":
-        return _duckdb(args, query)
+        return _duckdb(args, query, console)
     return _athena(args, query, console)
 
 
-def _duckdb(args: argparse.Namespace, query: ReportQuery) -> Report:
+def _duckdb(args: argparse.Namespace, query: ReportQuery, console: Console) -> Report:
     from .duckdb_engine import NoExportData, complete_through, duckdb_report
 
     if args.export_dir is None:
         raise EngineError("--engine duckdb reads a copy of the export: give --export-dir DIR")
+    status = console.status("DuckDB: starting") if console.is_terminal else None
+
+    def progress(stage: str) -> None:
+        if status is not None:
+            status.update(f"DuckDB: {stage}")
+
+    if status is not None:
+        status.start()
     try:
-        report = duckdb_report(args.export_dir, query)
+        report = duckdb_report(args.export_dir, query, progress=progress)
     except NoExportData as error:
         raise EngineError(str(error)) from error
+    finally:
+        if status is not None:
+            status.stop()
     last_day = complete_through(args.export_dir)
     report.footer.append(f"Read from the export in {args.export_dir}: data up to {last_day} (UTC).")
     return report
