@@ -21,7 +21,8 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -46,6 +47,37 @@ def export_id() -> str:
 def data_files(root: Path) -> list[Path]:
     """Every export data file under `root`: a copy of the bucket, or of its `hits/` folder."""
     return sorted(path for path in root.rglob(f"*{DATA_SUFFIX}") if path.parent.name == "data")
+
+
+# DynamoDB writes an export's summary manifest (`AWSDynamoDB/<ExportId>/manifest-summary.json`)
+# when the export completes: a day's folder or data files alone only say that it started.
+MANIFEST_SUMMARY = "manifest-summary.json"
+
+
+def finished_days(keys: Iterable[str]) -> list[str]:
+    """The days (`dt=`) whose export finished, oldest first, from S3 keys or local paths."""
+    days = {
+        match.group(1)
+        for key in keys
+        if key.endswith(f"/{MANIFEST_SUMMARY}") and (match := _PARTITION.search(key))
+    }
+    return sorted(days)
+
+
+def missing_days(finished: list[str], since: str, until: str) -> list[str]:
+    """The days from `since` to `until` that fall between finished exports but have none.
+
+    A day's incremental export holds that day's hits: without it, they are in no export. Days
+    before the first export are the backfill's (`export --full`), and days after the last are
+    not exported yet; neither is missing.
+    """
+    if not finished:
+        return []
+    first = max(date.fromisoformat(since), date.fromisoformat(finished[0]))
+    last = min(date.fromisoformat(until), date.fromisoformat(finished[-1]))
+    have = set(finished)
+    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+    return [day.isoformat() for day in days if day.isoformat() not in have]
 
 
 def partitions(root: Path) -> list[str]:

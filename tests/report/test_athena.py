@@ -26,7 +26,7 @@ from lambdactr.report.athena_engine import (
     AthenaQueryFailed,
     AthenaTables,
     billed_bytes,
-    complete_through,
+    finished_days,
     query_cost,
 )
 from lambdactr.report.duckdb_engine import DuckDBEngine, duckdb_report
@@ -238,9 +238,9 @@ def test_every_page_of_results_is_read_and_typed() -> None:
     assert query_cost([123_456_789]) == pytest.approx(124e6 * 5 / 1e12)
 
 
-def test_the_report_says_up_to_which_day_the_exports_go(aws: tuple[Any, Any]) -> None:
+def test_the_report_knows_which_days_the_exports_hold(aws: tuple[Any, Any]) -> None:
     _, s3 = aws
-    assert complete_through(s3, BUCKET) is None
+    assert finished_days(s3, BUCKET) == []
     for day in ("2026-11-27", "2026-11-28", "2026-11-03"):
         s3.put_object(Bucket=BUCKET, Key=f"hits/dt={day}/AWSDynamoDB/data/a.json.gz", Body=b"")
         s3.put_object(
@@ -249,7 +249,7 @@ def test_the_report_says_up_to_which_day_the_exports_go(aws: tuple[Any, Any]) ->
     # The next day's export has started (its data is coming in) but not finished.
     s3.put_object(Bucket=BUCKET, Key="hits/dt=2026-11-29/AWSDynamoDB/data/b.json.gz", Body=b"")
     s3.put_object(Bucket=BUCKET, Key="hits/dt=2026-11-29/AWSDynamoDB/2-cd/_started", Body=b"")
-    assert complete_through(s3, BUCKET) == "2026-11-28"
+    assert finished_days(s3, BUCKET) == ["2026-11-03", "2026-11-27", "2026-11-28"]
 
 
 def test_report_engine_athena_finds_everything_from_the_stack(

@@ -213,6 +213,25 @@ def _without_plot_ids(html: str) -> str:
     return re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", html)
 
 
+def test_a_day_whose_export_did_not_finish_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_incremental_layout(tmp_path, list(synthetic_hits(300, seed=4)), [])
+    # That day's export failed: its data files are there, its summary manifest is not.
+    for summary in (tmp_path / "hits" / f"dt={day_of(6)}").rglob("manifest-summary.json"):
+        summary.unlink()
+    since_until = ["--since", day_of(0), "--until", day_of(DAYS - 1), "--format", "json"]
+    duck_args = ["--engine", "duckdb", "--export-dir", str(tmp_path)]
+    assert main(["report", *duck_args, *since_until]) == 0
+    err = capsys.readouterr().err
+    (warning,) = [line for line in err.splitlines() if "no finished export" in line]
+    assert warning.startswith(f"warning: no finished export for {day_of(6)}: this report")
+    assert "sync the copy again" in warning
+    assert f"data up to {day_of(DAYS - 1)} (UTC)" in err
+    assert main(["report", *duck_args, "--since", day_of(7), "--until", day_of(9)]) == 0
+    assert "no finished export" not in capsys.readouterr().out
+
+
 def test_the_duckdb_engine_needs_an_export(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -102,6 +102,7 @@ def test_the_export_role_may_only_export_this_table_to_this_bucket(
     assert all(statement["Effect"] == "Allow" for statement in statements)
     assert grants == {
         '"dynamodb:ExportTableToPointInTime"': {"Fn::GetAtt": ["HitsTable", "Arn"]},
+        '"dynamodb:DescribeExport"': {"Fn::Sub": "${HitsTable.Arn}/export/*"},
         '["s3:PutObject", "s3:PutObjectAcl", "s3:AbortMultipartUpload"]': {
             "Fn::Sub": "${ExportBucket.Arn}/hits/*"
         },
@@ -190,6 +191,86 @@ def test_a_retried_run_asks_for_the_same_export(template: dict[str, Any]) -> Non
     # Started by hand (no scheduled time): the day before the run's start.
     by_hand = export_request(template, {"input": {}, "start": "2026-11-29T15:00:00Z"})
     assert by_hand == first
+
+
+def test_a_run_by_hand_with_an_attempt_asks_for_a_new_export(template: dict[str, Any]) -> None:
+    # A failed export keeps its ClientToken for hours: an attempt number makes another.
+    scheduled = "2026-11-29T00:30:00Z"
+    again = export_request(
+        template, {"input": {"scheduledTime": scheduled, "attempt": 2}, "start": scheduled}
+    )
+    assert again["ClientToken"] == "lambdactr-2026-11-28-2"
+    assert again["S3Prefix"] == partition_prefix("2026-11-28")
+
+
+def run(template: dict[str, Any], looks: list[dict[str, Any]]) -> tuple[str, Any, int]:
+    """The state machine, with DescribeExport answering `looks` in turn: (the state it ended
+    in, what that state gave, how many times it waited)."""
+    states = state_machine(template)["States"]
+    context = {"Execution": {"StartTime": "2026-11-29T00:30:00Z"}}
+    arn = "arn:aws:dynamodb:us-east-1:1:table/hits/export/01-ab"
+    results = {
+        "Export": iter([{"ExportDescription": {"ExportArn": arn}}]),
+        "LookAtExport": iter(looks),
+    }
+    name, data, waits = (
+        state_machine(template)["StartAt"],
+        {"scheduledTime": "2026-11-29T00:30:00Z"},
+        0,
+    )
+    for _ in range(100):
+        state = states[name]
+        bound = {"input": data, "context": context}
+        if state["Type"] == "Task":
+            bound["result"] = next(results[name])
+        if state["Type"] in ("Succeed", "Fail"):
+            return (
+                name,
+                (evaluate(state["Cause"].strip(), bound) if "Cause" in state else data),
+                waits,
+            )
+        if state["Type"] == "Choice":
+            name = next(
+                (
+                    choice["Next"]
+                    for choice in state["Choices"]
+                    if evaluate(choice["Condition"], bound)
+                ),
+                state["Default"],
+            )
+            continue
+        if state["Type"] == "Wait":
+            waits += 1
+        elif "Output" in state:
+            output = state["Output"]
+            data = (
+                evaluate(output.strip(), bound)
+                if isinstance(output, str)
+                else {key: evaluate(value.strip(), bound) for key, value in output.items()}
+            )
+        name = state["Next"]
+    raise AssertionError("the state machine never ended")
+
+
+def look(status: str, **extra: str) -> dict[str, Any]:
+    return {"ExportDescription": {"ExportStatus": status, **extra}}
+
+
+def test_the_run_waits_for_the_export_and_fails_when_it_fails(template: dict[str, Any]) -> None:
+    ended, _, waits = run(template, [look("IN_PROGRESS"), look("IN_PROGRESS"), look("COMPLETED")])
+    assert (ended, waits) == ("Exported", 3)
+    ended, cause, waits = run(
+        template, [look("IN_PROGRESS"), look("FAILED", FailureMessage="S3 access denied")]
+    )
+    assert (ended, waits) == ("ExportFailed", 2)
+    assert cause == (
+        "The export of 2026-11-28 failed (S3 access denied). "
+        "Its hits are in no export until it is run again."
+    )
+    _, cause, _ = run(template, [look("FAILED")])
+    assert "(no reason given)" in cause
+    for state in ("Export", "LookAtExport"):
+        assert state_machine(template)["States"][state]["Retry"][0]["MaxAttempts"] > 0
 
 
 def test_the_schedule_passes_its_own_time_and_retries(template: dict[str, Any]) -> None:

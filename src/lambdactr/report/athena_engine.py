@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import export_layout
 from ..export_layout import EXPORT_PREFIX
 from .query import ReportQuery
 from .sql import (
@@ -194,18 +195,13 @@ def _value(text: str | None, kind: str) -> Any:
     return text
 
 
-def complete_through(s3: Any, bucket: str) -> str | None:
-    """The last day whose export finished (`hits/dt=DAY/AWSDynamoDB/<id>/manifest-summary.json`).
-
-    DynamoDB writes the summary manifest when an export completes; a day's folder alone only
-    says that its export started.
-    """
-    days = []
-    for page in s3.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix=f"{EXPORT_PREFIX}/dt="
-    ):
-        for entry in page.get("Contents", []):
-            key = entry["Key"]
-            if key.endswith("/manifest-summary.json"):
-                days.append(key.split("/", 2)[1].removeprefix("dt="))
-    return max(days) if days else None
+def finished_days(s3: Any, bucket: str) -> list[str]:
+    """The days whose export finished in the bucket, oldest first."""
+    keys = (
+        entry["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=f"{EXPORT_PREFIX}/dt="
+        )
+        for entry in page.get("Contents", [])
+    )
+    return export_layout.finished_days(keys)

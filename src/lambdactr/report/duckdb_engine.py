@@ -18,7 +18,8 @@ from typing import Any
 
 import duckdb
 
-from ..export_layout import data_files, partitions
+from .. import export_layout
+from ..export_layout import MANIFEST_SUMMARY, data_files, partitions
 from .classify import FETCH_METADATA_HEADERS
 from .model import Report
 from .query import ReportQuery
@@ -217,7 +218,8 @@ def duckdb_report(
     return report
 
 
-def complete_through(export_dir: Path) -> str | None:
-    """The last day with export data under `export_dir` (its export ran the day after)."""
-    days = partitions(export_dir)
-    return days[-1] if days else None
+def finished_days(export_dir: Path) -> list[str]:
+    """The days whose export finished in this copy, or, in a copy made without the manifests,
+    every day that holds data."""
+    manifests = (str(path) for path in export_dir.rglob(MANIFEST_SUMMARY))
+    return export_layout.finished_days(manifests) or partitions(export_dir)

@@ -10,6 +10,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
+from ..export_layout import missing_days
 from ..stack import (
     BUCKET_OUTPUT,
     DATABASE_OUTPUT,
@@ -57,7 +58,7 @@ def engine_report(args: argparse.Namespace, query: ReportQuery, console: Console
 
 
 def _duckdb(args: argparse.Namespace, query: ReportQuery, console: Console) -> Report:
-    from .duckdb_engine import NoExportData, complete_through, duckdb_report
+    from .duckdb_engine import NoExportData, duckdb_report, finished_days
 
     if args.export_dir is None:
         raise EngineError("--engine duckdb reads a copy of the export: give --export-dir DIR")
@@ -76,13 +77,18 @@ def _duckdb(args: argparse.Namespace, query: ReportQuery, console: Console) -> R
     finally:
         if status is not None:
             status.stop()
-    last_day = complete_through(args.export_dir)
-    report.footer.append(f"Read from the export in {args.export_dir}: data up to {last_day} (UTC).")
+    finished = finished_days(args.export_dir)
+    report.footer.append(
+        f"Read from the export in {args.export_dir}: data up to {_last(finished)} (UTC)."
+    )
+    _warn_of_missing_days(
+        report, query, finished, "sync the copy again, or re-run the day's export in the stack"
+    )
     return report
 
 
 def _athena(args: argparse.Namespace, query: ReportQuery, console: Console) -> Report:
-    from .athena_engine import AthenaEngine, AthenaQueryFailed, AthenaTables, complete_through
+    from .athena_engine import AthenaEngine, AthenaQueryFailed, AthenaTables, finished_days
     from .relational import sql_report
 
     if not args.stack:
@@ -122,7 +128,7 @@ def _athena(args: argparse.Namespace, query: ReportQuery, console: Console) -> R
         )
     try:
         report = sql_report(engine, query)
-        last_day = complete_through(s3, tables.bucket)
+        finished = finished_days(s3, tables.bucket)
     except AthenaQueryFailed as error:
         raise EngineError(str(error)) from error
     except (ClientError, BotoCoreError) as error:
@@ -133,6 +139,26 @@ def _athena(args: argparse.Namespace, query: ReportQuery, console: Console) -> R
     scanned = sum(engine.scanned)
     report.footer.append(
         f"Athena: {len(engine.scanned)} queries scanned {scanned / 1e6:,.1f} MB, "
-        f"about ${engine.cost():.4f}. Data up to {last_day} (UTC): the last finished export."
+        f"about ${engine.cost():.4f}. Data up to {_last(finished)} (UTC): the last finished export."
     )
+    _warn_of_missing_days(report, query, finished, "re-run the day's export")
     return report
+
+
+def _last(finished: list[str]) -> str:
+    return finished[-1] if finished else "no day yet"
+
+
+def _warn_of_missing_days(
+    report: Report, query: ReportQuery, finished: list[str], fix: str
+) -> None:
+    missing = missing_days(finished, query.since_day, query.until_day)
+    if missing:
+        days = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        report.warnings.append(
+            f"no finished export for {days}: this report counts none of the hits of "
+            f"{'that day' if len(missing) == 1 else 'those days'}. To fill the gap, {fix} "
+            "(README: Missed exports)."
+        )
