@@ -22,7 +22,13 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import add_dynamodb_options, dynamodb_client
-from .export_layout import DATA_FOLDER, DATA_SUFFIX, ExportWriter, partition_prefix
+from .export_layout import (
+    BACKFILL_FILE_PREFIX,
+    DATA_FOLDER,
+    DATA_SUFFIX,
+    ExportWriter,
+    partition_prefix,
+)
 from .stack import (
     BUCKET_OUTPUT,
     TABLE_OUTPUT,
@@ -154,7 +160,7 @@ def backfill(
             if source.parent.name != "data" or not source.name.endswith(".gz"):
                 continue
             name = source.name.removesuffix(".gz").removesuffix(".json") + DATA_SUFFIX
-            target = f"{partition_prefix(day)}{DATA_FOLDER}/backfill-{name}"
+            target = f"{partition_prefix(day)}{DATA_FOLDER}/{BACKFILL_FILE_PREFIX}{name}"
             s3.copy_object(
                 Bucket=bucket, Key=target, CopySource={"Bucket": bucket, "Key": entry["Key"]}
             )

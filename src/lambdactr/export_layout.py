@@ -21,7 +21,8 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -52,32 +53,49 @@ def data_files(root: Path) -> list[Path]:
 # DynamoDB writes an export's summary manifest (`AWSDynamoDB/<ExportId>/manifest-summary.json`)
 # when the export completes: a day's folder or data files alone only say that it started.
 MANIFEST_SUMMARY = "manifest-summary.json"
+# How `export --full` names the data files it files under a day (its manifests stay behind in
+# the staging prefix): a full export holds every hit stored before it ran.
+BACKFILL_FILE_PREFIX = "backfill-"
 
 
-def finished_days(keys: Iterable[str]) -> list[str]:
-    """The days (`dt=`) whose export finished, oldest first, from S3 keys or local paths."""
-    days = {
-        match.group(1)
-        for key in keys
-        if key.endswith(f"/{MANIFEST_SUMMARY}") and (match := _PARTITION.search(key))
-    }
-    return sorted(days)
+def day_of_key(key: str) -> str | None:
+    """The day (`dt=`) an S3 key or local path is filed under."""
+    match = _PARTITION.search(key)
+    return match.group(1) if match else None
 
 
-def missing_days(finished: list[str], since: str, until: str) -> list[str]:
-    """The days from `since` to `until` that fall between finished exports but have none.
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Which days an export's copy holds: the days whose incremental export finished, and the
+    newest day holding a full export (the backfill, or `export --to-dir`'s)."""
 
-    A day's incremental export holds that day's hits: without it, they are in no export. Days
-    before the first export are the backfill's (`export --full`), and days after the last are
-    not exported yet; neither is missing.
-    """
-    if not finished:
-        return []
-    first = max(date.fromisoformat(since), date.fromisoformat(finished[0]))
-    last = min(date.fromisoformat(until), date.fromisoformat(finished[-1]))
-    have = set(finished)
-    days = (first + timedelta(days=n) for n in range((last - first).days + 1))
-    return [day.isoformat() for day in days if day.isoformat() not in have]
+    incremental: frozenset[str]
+    full: str | None
+
+    @property
+    def last_day(self) -> str | None:
+        return max((*self.incremental, *([self.full] if self.full else [])), default=None)
+
+    def missing(self, since: str, until: str) -> list[str]:
+        """The days from `since` to `until` whose hits may be missing.
+
+        A day's incremental export holds that day's hits, and a full export every hit stored
+        before it ran. A day is missing when it is after the full export (or, without one,
+        after the first incremental export) and no later than the last export, and its own
+        export never finished. Days after the last export are not exported yet: not missing.
+        """
+        last = self.last_day
+        if last is None:
+            return []
+        first = self.full or min(self.incremental)
+        start = max(date.fromisoformat(since), date.fromisoformat(first))
+        end = min(date.fromisoformat(until), date.fromisoformat(last))
+        days = (start + timedelta(days=n) for n in range((end - start).days + 1))
+        return [
+            day.isoformat()
+            for day in days
+            if day.isoformat() not in self.incremental and day.isoformat() != self.full
+        ]
 
 
 def partitions(root: Path) -> list[str]:

@@ -19,15 +19,17 @@ from moto.athena.models import QueryResults, athena_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.moto_api import state_manager
 
-from lambdactr.export_layout import data_files
+from lambdactr.export_layout import Coverage, data_files
 from lambdactr.report.athena_engine import (
     MINIMUM_BILLED_BYTES,
     AthenaEngine,
     AthenaQueryFailed,
     AthenaTables,
     billed_bytes,
-    finished_days,
+    export_coverage,
+    export_reads,
     query_cost,
+    reads,
 )
 from lambdactr.report.duckdb_engine import DuckDBEngine, duckdb_report
 from lambdactr.report.relational import sql_report
@@ -240,7 +242,7 @@ def test_every_page_of_results_is_read_and_typed() -> None:
 
 def test_the_report_knows_which_days_the_exports_hold(aws: tuple[Any, Any]) -> None:
     _, s3 = aws
-    assert finished_days(s3, BUCKET) == []
+    assert export_coverage(s3, BUCKET) == Coverage(frozenset(), None)
     for day in ("2026-11-27", "2026-11-28", "2026-11-03"):
         s3.put_object(Bucket=BUCKET, Key=f"hits/dt={day}/AWSDynamoDB/data/a.json.gz", Body=b"")
         s3.put_object(
@@ -249,7 +251,13 @@ def test_the_report_knows_which_days_the_exports_hold(aws: tuple[Any, Any]) -> N
     # The next day's export has started (its data is coming in) but not finished.
     s3.put_object(Bucket=BUCKET, Key="hits/dt=2026-11-29/AWSDynamoDB/data/b.json.gz", Body=b"")
     s3.put_object(Bucket=BUCKET, Key="hits/dt=2026-11-29/AWSDynamoDB/2-cd/_started", Body=b"")
-    assert finished_days(s3, BUCKET) == ["2026-11-03", "2026-11-27", "2026-11-28"]
+    # The backfill: its data files, filed by `export --full`, and no summary manifest here.
+    s3.put_object(
+        Bucket=BUCKET, Key="hits/dt=2026-11-02/AWSDynamoDB/data/backfill-x.json.gz", Body=b""
+    )
+    coverage = export_coverage(s3, BUCKET)
+    assert coverage == Coverage(frozenset({"2026-11-03", "2026-11-27", "2026-11-28"}), "2026-11-02")
+    assert coverage.missing("2026-11-01", "2026-11-30")[:2] == ["2026-11-04", "2026-11-05"]
 
 
 def test_report_engine_athena_finds_everything_from_the_stack(
@@ -285,3 +293,12 @@ def test_report_engine_athena_finds_everything_from_the_stack(
     assert main(["report", "--engine", "duckdb", "--export-dir", str(export), *days]) == 0
     assert athena_out.out == capsys.readouterr().out
     assert "Athena: 2 queries scanned" in athena_out.err
+
+
+def test_each_statement_reads_the_export_as_often_as_the_cost_table_says() -> None:
+    # Trino computes a WITH query again wherever it is named: a statement that named the hits
+    # twice would read (and Athena would bill) the whole export twice as often.
+    assert export_reads(RANGE) == [1, 4]
+    assert export_reads(query(since=day_of(3), until=day_of(5), include_bots=True)) == [1, 4]
+    fan_out = "WITH a AS (SELECT * FROM r), b AS (SELECT * FROM a) SELECT * FROM b JOIN a ON true"
+    assert reads(fan_out, "r") == 2

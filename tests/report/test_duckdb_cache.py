@@ -97,3 +97,45 @@ def test_a_copy_where_nothing_can_be_kept_is_reported_from_its_json(export: Path
     report.footer.clear()
     assert report == duckdb_report(export, RANGE, cache=False)
     assert report.pageviews > 0
+
+
+def test_a_damaged_manifest_or_copy_is_made_again(export: Path) -> None:
+    expected = duckdb_report(export, RANGE)
+    manifest = export / CACHE_FOLDER / RECORDS_LAYOUT / "manifest.json"
+    manifest.write_text('{"cut short')  # a run killed while writing it
+    assert duckdb_report(export, RANGE) == expected
+    (copy,) = copies(export)
+    copy.write_bytes(copy.read_bytes()[:100])  # a disk that lost the end of it
+    assert duckdb_report(export, RANGE) == expected
+    assert len(copies(export)) == 1
+
+
+def test_a_report_that_changes_nothing_writes_nothing(export: Path) -> None:
+    duckdb_report(export, RANGE)
+    manifest = export / CACHE_FOLDER / RECORDS_LAYOUT / "manifest.json"
+    (export / CACHE_FOLDER / RECORDS_LAYOUT / "x.parquet.123.partial").write_text("")
+    write_day(export, 3, list(synthetic_hits(20, seed=15)))
+    duckdb_report(export, RANGE)  # a new file: a new copy, and what a killed run left goes
+    assert sorted(path.suffix for path in (export / CACHE_FOLDER / RECORDS_LAYOUT).iterdir()) == [
+        ".json",
+        ".parquet",
+        ".parquet",
+    ]
+    written = manifest.stat().st_mtime_ns
+    duckdb_report(export, RANGE)  # nothing new: read-only storage would do
+    assert manifest.stat().st_mtime_ns == written
+
+
+def test_an_export_file_cut_short_is_named(
+    export: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lambdactr.cli import main
+
+    path = data_files(export)[0]
+    path.write_bytes(path.read_bytes()[:200])  # an interrupted `aws s3 sync`
+    assert main(["report", "--engine", "duckdb", "--export-dir", str(export)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"lambdactr report: cannot read the export in {export}: ")
+    assert str(path) in err
+    assert "syncing it again" in err
+    assert main(["report", "--engine", "duckdb", "--export-dir", str(export)]) == 1

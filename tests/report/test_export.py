@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from lambdactr.cli import main
 from lambdactr.export import backfill
-from lambdactr.export_layout import data_files, finished_days, missing_days, partitions
+from lambdactr.export_layout import Coverage, data_files, partitions
 from lambdactr.function.item import to_dynamodb
 from lambdactr.report.duckdb_engine import duckdb_report
 from tests.support.hits import hit, query
@@ -94,7 +94,7 @@ def test_full_needs_a_stack(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--stack" in capsys.readouterr().err
 
 
-EXPORTED = ["2026-11-03", "2026-11-04", "2026-11-06", "2026-11-09"]
+EXPORTED = frozenset({"2026-11-03", "2026-11-04", "2026-11-06", "2026-11-09"})
 
 
 @pytest.mark.parametrize(
@@ -104,16 +104,22 @@ EXPORTED = ["2026-11-03", "2026-11-04", "2026-11-06", "2026-11-09"]
         ("2026-11-06", "2026-11-06", []),  # a day that was exported
         ("2026-11-07", "2026-11-07", ["2026-11-07"]),
         ("2026-11-08", "2026-11-30", ["2026-11-08"]),
-        ("2026-10-01", "2026-11-03", []),  # before the first export: the backfill's days
+        ("2026-10-01", "2026-11-03", []),  # before the first export
         ("2026-11-10", "2026-11-30", []),  # after the last: not exported yet
     ],
 )
 def test_a_day_between_finished_exports_without_one_is_missing(
     since: str, until: str, missing: list[str]
 ) -> None:
-    keys = [f"hits/dt={day}/AWSDynamoDB/1-ab/manifest-summary.json" for day in EXPORTED]
-    # A day whose export started (data, no summary) is not finished.
-    keys.append("hits/dt=2026-11-08/AWSDynamoDB/data/a.json.gz")
-    assert finished_days(keys) == EXPORTED
-    assert missing_days(EXPORTED, since, until) == missing
-    assert missing_days([], since, until) == []
+    assert Coverage(EXPORTED, None).missing(since, until) == missing
+
+
+def test_a_full_export_covers_every_day_before_it() -> None:
+    backfilled = Coverage(EXPORTED, "2026-11-07")
+    assert backfilled.missing("2026-10-01", "2026-11-30") == ["2026-11-08"]
+    assert backfilled.last_day == "2026-11-09"
+    # Just backfilled, no daily export yet: everything is there.
+    assert Coverage(frozenset(), "2026-11-29").missing("2026-01-01", "2026-11-29") == []
+    assert Coverage(frozenset(), "2026-11-29").last_day == "2026-11-29"
+    assert Coverage(frozenset(), None).missing("2026-01-01", "2026-11-29") == []
+    assert Coverage(frozenset(), None).last_day is None

@@ -271,6 +271,8 @@ def test_the_run_waits_for_the_export_and_fails_when_it_fails(template: dict[str
     assert "(no reason given)" in cause
     for state in ("Export", "LookAtExport"):
         assert state_machine(template)["States"][state]["Retry"][0]["MaxAttempts"] > 0
+    # An export stuck for a day fails the run rather than looking for a year.
+    assert state_machine(template)["TimeoutSeconds"] == 86_400
 
 
 def test_the_schedule_passes_its_own_time_and_retries(template: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ The stack (Analytics=true) holds the Glue tables and the workgroup; this module 
 the stack's outputs, uploads Python's classifications as JSON lines under a fresh `run=`
 partition of two small Glue tables, and runs the statements of `sql` one after the other,
 showing their progress. Athena bills the bytes each statement scans: the first reads the export
-once, the second three times (see `sql._hits_ctes`).
+once, the second four times (`export_reads` counts them).
 """
 
 from __future__ import annotations
@@ -17,8 +17,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import export_layout
-from ..export_layout import EXPORT_PREFIX
+import sqlglot
+from sqlglot import exp
+
+from ..export_layout import (
+    BACKFILL_FILE_PREFIX,
+    EXPORT_PREFIX,
+    MANIFEST_SUMMARY,
+    Coverage,
+    day_of_key,
+)
 from .query import ReportQuery
 from .sql import (
     REFERRER_COLUMNS,
@@ -36,10 +44,11 @@ MINIMUM_BILLED_BYTES = 10 * 10**6
 LOOKUP_PREFIX = "lookups"
 POLL_SECONDS = 1.0
 _FINISHED = ("SUCCEEDED", "FAILED", "CANCELLED")
-# Athena cancels a query by itself only when it would scan more than the workgroup allows.
+# Athena cancels a query by itself when it would scan more than the workgroup allows.
 CANCELLED_HINT = (
-    ". The workgroup cancels a query that would scan more than its cutoff (every report reads"
-    " the whole export): deploy the stack with a larger AthenaBytesScannedCutoff."
+    ". Unless someone cancelled it, it reached the workgroup's cutoff on the bytes one query may"
+    " scan (a report's larger query reads the whole export four times): deploy the stack with"
+    " a larger AthenaBytesScannedCutoff."
 )
 
 
@@ -56,9 +65,34 @@ def billed_bytes(scanned: int) -> int:
 def export_reads(query: ReportQuery) -> list[int]:
     """How many times each of a report's statements reads the whole export, in their order."""
     records = "export_records_read_here"
-    lookup = lookup_sql(records, query)
-    report = report_sql(records, "signatures", "referrers", query)
-    return [lookup.count(records), report.count(records)]
+    statements = (
+        lookup_sql(records, query),
+        report_sql(records, "signatures", "referrers", query),
+    )
+    return [reads(statement, records) for statement in statements]
+
+
+def reads(sql: str, relation: str) -> int:
+    """How many times Trino reads `relation` to run `sql`.
+
+    Trino does not keep a WITH query's rows: it computes the query again wherever it is
+    named, so a WITH query named twice reads its tables twice.
+    """
+    statement = sqlglot.parse_one(sql, read="trino")
+    definitions = {cte.alias_or_name: cte.this for cte in statement.find_all(exp.CTE)}
+
+    def count(node: exp.Expr) -> int:
+        total = 0
+        for table in node.find_all(exp.Table):
+            if table.name == relation:
+                total += 1
+            elif table.name in definitions and not table.db:
+                total += count(definitions[table.name])
+        return total
+
+    body = statement.copy()
+    body.set("with_", None)
+    return count(body)
 
 
 def query_cost(scanned_per_query: list[int]) -> float:
@@ -195,13 +229,18 @@ def _value(text: str | None, kind: str) -> Any:
     return text
 
 
-def finished_days(s3: Any, bucket: str) -> list[str]:
-    """The days whose export finished in the bucket, oldest first."""
-    keys = (
-        entry["Key"]
-        for page in s3.get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix=f"{EXPORT_PREFIX}/dt="
-        )
-        for entry in page.get("Contents", [])
-    )
-    return export_layout.finished_days(keys)
+def export_coverage(s3: Any, bucket: str) -> Coverage:
+    """Which days the bucket's exports hold: the days whose export's summary manifest is there
+    (DynamoDB writes it when the export completes), and the backfill's day."""
+    incremental: set[str] = set()
+    full: set[str] = set()
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=f"{EXPORT_PREFIX}/dt="
+    ):
+        for entry in page.get("Contents", []):
+            key, day = entry["Key"], day_of_key(entry["Key"])
+            if day and key.endswith(f"/{MANIFEST_SUMMARY}"):
+                incremental.add(day)
+            elif day and f"/data/{BACKFILL_FILE_PREFIX}" in key:
+                full.add(day)
+    return Coverage(frozenset(incremental), max(full, default=None))

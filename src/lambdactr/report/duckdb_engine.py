@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -18,8 +19,14 @@ from typing import Any
 
 import duckdb
 
-from .. import export_layout
-from ..export_layout import MANIFEST_SUMMARY, data_files, partitions
+from ..export_layout import (
+    BACKFILL_FILE_PREFIX,
+    MANIFEST_SUMMARY,
+    Coverage,
+    data_files,
+    day_of_key,
+    partitions,
+)
 from .classify import FETCH_METADATA_HEADERS
 from .model import Report
 from .query import ReportQuery
@@ -88,11 +95,15 @@ class DuckDBEngine:
         self.connection.execute("SET TimeZone = 'UTC'")
         # Rows are counted, never listed in file order: dropping the order saves memory.
         self.connection.execute("SET preserve_insertion_order = false")
-        if cache_dir is None:
-            source = f"({_flat_records(files)})"
-        else:
-            copies = _flat_copies(self.connection, files, cache_dir, progress)
-            source = f"read_parquet({_paths(copies)})"
+        try:
+            if cache_dir is None:
+                source = f"({_flat_records(files)})"
+            else:
+                copies = _flat_copies(self.connection, files, cache_dir, progress)
+                source = f"read_parquet({_paths(copies)})"
+        except BaseException:
+            self.connection.close()
+            raise
         self.connection.execute(f"CREATE VIEW {self.records} AS SELECT * FROM {source}")  # noqa: S608
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
@@ -129,8 +140,10 @@ def _flat_records(files: list[Path]) -> str:
     return to_duckdb(records_sql(lines))
 
 
-# The flat rows' layout: copies made by another `records_sql` are in another folder, unread.
-RECORDS_LAYOUT = hashlib.sha256(records_sql("export").encode()).hexdigest()[:12]
+# The flat rows' layout: copies made by another `records_sql` or reader are elsewhere, unread.
+RECORDS_LAYOUT = hashlib.sha256(
+    (records_sql("export") + json.dumps(record_columns(fetch_headers_only=True))).encode()
+).hexdigest()[:12]
 
 
 def _flat_copies(
@@ -140,16 +153,15 @@ def _flat_copies(
 
     Files converted together share one Parquet file (DuckDB reads them on every core at
     once); a copy is used only while every file it came from is still there, unchanged.
+    Anything else in the folder (another layout's copies, what a killed run left) is removed.
     """
     for other in cache_dir.glob("*") if cache_dir.exists() else ():
         if other.name != RECORDS_LAYOUT:
             shutil.rmtree(other) if other.is_dir() else other.unlink()
     cache_dir = cache_dir / RECORDS_LAYOUT
     cache_dir.mkdir(parents=True, exist_ok=True)
-    manifest_path = cache_dir / "manifest.json"
-    manifest: dict[str, list[str]] = (
-        json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    )
+    manifest_path = cache_dir / _MANIFEST
+    manifest = _read_manifest(manifest_path)
     keys = {_file_key(path): path for path in files}
     kept = {
         name: sources
@@ -160,16 +172,47 @@ def _flat_copies(
     new = sorted(key for key in keys if key not in covered)
     if new:
         name = hashlib.sha256("\n".join(new).encode()).hexdigest()[:24] + ".parquet"
-        partial = cache_dir / (name + ".partial")
+        partial = cache_dir / f"{name}.{os.getpid()}.partial"
         progress(f"reading {len(new):,} new export files into Parquet, once, in {cache_dir.parent}")
         records = _flat_records([keys[key] for key in new])
-        connection.execute(f"COPY ({records}) TO {quote(str(partial))} (FORMAT parquet)")
+        try:
+            connection.execute(f"COPY ({records}) TO {quote(str(partial))} (FORMAT parquet)")
+        except duckdb.IOException as error:
+            if str(cache_dir) in str(error):
+                raise CacheUnwritable(str(error)) from error
+            raise ExportUnreadable(str(error)) from error
         partial.replace(cache_dir / name)
         kept[name] = new
-    for stale in manifest.keys() - kept.keys():
-        (cache_dir / stale).unlink(missing_ok=True)
-    manifest_path.write_text(json.dumps(kept, indent=1))
+    if kept != manifest:
+        # Written whole and then renamed: a run killed halfway leaves the old manifest.
+        written = manifest_path.with_suffix(f".{os.getpid()}.partial")
+        written.write_text(json.dumps(kept, indent=1))
+        written.replace(manifest_path)
+        for leftover in cache_dir.iterdir():
+            if leftover.name not in kept and leftover != manifest_path:
+                leftover.unlink(missing_ok=True)
     return [cache_dir / name for name in sorted(kept)]
+
+
+_MANIFEST = "manifest.json"
+
+
+def _read_manifest(path: Path) -> dict[str, list[str]]:
+    try:
+        manifest = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except ValueError:
+        return {}  # damaged: every copy is made again
+    return manifest if isinstance(manifest, dict) else {}
+
+
+class CacheUnwritable(OSError):
+    """The Parquet copies cannot be written where they go."""
+
+
+class ExportUnreadable(ValueError):
+    """An export file cannot be read (cut short by an interrupted copy, or not an export)."""
 
 
 def _file_key(path: Path) -> str:
@@ -199,10 +242,33 @@ def duckdb_report(
             f"no export data files (*/AWSDynamoDB/data/*.json.gz) under {export_dir}"
         )
     notes: list[str] = []
-    cache_dir = export_dir / CACHE_FOLDER
+    cache_dir = export_dir / CACHE_FOLDER if cache else None
     try:
-        engine = DuckDBEngine(files, threads, cache_dir if cache else None, progress)
-    except (OSError, duckdb.IOException) as error:
+        try:
+            return _report(files, query, threads, cache_dir, progress, notes)
+        except duckdb.Error as error:
+            if cache_dir is None or str(cache_dir) not in str(error):
+                raise
+            # A Parquet copy that cannot be read (damaged on disk): made again from the JSON.
+            shutil.rmtree(cache_dir, ignore_errors=True)
+            return _report(files, query, threads, cache_dir, progress, notes)
+    except ExportUnreadable:
+        raise
+    except duckdb.IOException as error:
+        raise ExportUnreadable(str(error)) from error
+
+
+def _report(
+    files: list[Path],
+    query: ReportQuery,
+    threads: int | None,
+    cache_dir: Path | None,
+    progress: Progress,
+    notes: list[str],
+) -> Report:
+    try:
+        engine = DuckDBEngine(files, threads, cache_dir, progress)
+    except OSError as error:
         # A copy of the export on read-only storage still gets its report, from the JSON.
         notes.append(
             f"Could not keep the export's records as Parquet in {cache_dir} ({error}): "
@@ -218,8 +284,19 @@ def duckdb_report(
     return report
 
 
-def finished_days(export_dir: Path) -> list[str]:
-    """The days whose export finished in this copy, or, in a copy made without the manifests,
-    every day that holds data."""
-    manifests = (str(path) for path in export_dir.rglob(MANIFEST_SUMMARY))
-    return export_layout.finished_days(manifests) or partitions(export_dir)
+def export_coverage(export_dir: Path) -> Coverage:
+    """Which days the copy holds: its exports' summary manifests (a full export's among them,
+    as `export --to-dir` writes it) and the backfill's files. A copy made without the manifests
+    is taken to hold every day it has data for."""
+    incremental: set[str] = set()
+    full: set[str] = set()
+    for manifest in export_dir.rglob(MANIFEST_SUMMARY):
+        if day := day_of_key(str(manifest)):
+            summary = json.loads(manifest.read_text(encoding="utf-8"))
+            (full if summary.get("exportType") == "FULL_EXPORT" else incremental).add(day)
+    for path in data_files(export_dir):
+        if path.name.startswith(BACKFILL_FILE_PREFIX) and (day := day_of_key(str(path))):
+            full.add(day)
+    if not incremental and not full:
+        incremental = set(partitions(export_dir))
+    return Coverage(frozenset(incremental), max(full, default=None))

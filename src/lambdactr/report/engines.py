@@ -10,7 +10,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
-from ..export_layout import missing_days
+from ..export_layout import Coverage
 from ..stack import (
     BUCKET_OUTPUT,
     DATABASE_OUTPUT,
@@ -58,7 +58,7 @@ def engine_report(args: argparse.Namespace, query: ReportQuery, console: Console
 
 
 def _duckdb(args: argparse.Namespace, query: ReportQuery, console: Console) -> Report:
-    from .duckdb_engine import NoExportData, duckdb_report, finished_days
+    from .duckdb_engine import ExportUnreadable, NoExportData, duckdb_report, export_coverage
 
     if args.export_dir is None:
         raise EngineError("--engine duckdb reads a copy of the export: give --export-dir DIR")
@@ -74,21 +74,26 @@ def _duckdb(args: argparse.Namespace, query: ReportQuery, console: Console) -> R
         report = duckdb_report(args.export_dir, query, progress=progress)
     except NoExportData as error:
         raise EngineError(str(error)) from error
+    except ExportUnreadable as error:
+        raise EngineError(
+            f"cannot read the export in {args.export_dir}: {error}. A copy cut short (an "
+            "interrupted `aws s3 sync`) is made whole by syncing it again."
+        ) from error
     finally:
         if status is not None:
             status.stop()
-    finished = finished_days(args.export_dir)
+    coverage = export_coverage(args.export_dir)
     report.footer.append(
-        f"Read from the export in {args.export_dir}: data up to {_last(finished)} (UTC)."
+        f"Read from the export in {args.export_dir}: data up to {_last(coverage)} (UTC)."
     )
     _warn_of_missing_days(
-        report, query, finished, "sync the copy again, or re-run the day's export in the stack"
+        report, query, coverage, "sync the copy again, or re-run the day's export in the stack"
     )
     return report
 
 
 def _athena(args: argparse.Namespace, query: ReportQuery, console: Console) -> Report:
-    from .athena_engine import AthenaEngine, AthenaQueryFailed, AthenaTables, finished_days
+    from .athena_engine import AthenaEngine, AthenaQueryFailed, AthenaTables, export_coverage
     from .relational import sql_report
 
     if not args.stack:
@@ -128,7 +133,7 @@ def _athena(args: argparse.Namespace, query: ReportQuery, console: Console) -> R
         )
     try:
         report = sql_report(engine, query)
-        finished = finished_days(s3, tables.bucket)
+        coverage = export_coverage(s3, tables.bucket)
     except AthenaQueryFailed as error:
         raise EngineError(str(error)) from error
     except (ClientError, BotoCoreError) as error:
@@ -139,26 +144,24 @@ def _athena(args: argparse.Namespace, query: ReportQuery, console: Console) -> R
     scanned = sum(engine.scanned)
     report.footer.append(
         f"Athena: {len(engine.scanned)} queries scanned {scanned / 1e6:,.1f} MB, "
-        f"about ${engine.cost():.4f}. Data up to {_last(finished)} (UTC): the last finished export."
+        f"about ${engine.cost():.4f}. Data up to {_last(coverage)} (UTC): the last finished export."
     )
-    _warn_of_missing_days(report, query, finished, "re-run the day's export")
+    _warn_of_missing_days(report, query, coverage, "re-run the day's export")
     return report
 
 
-def _last(finished: list[str]) -> str:
-    return finished[-1] if finished else "no day yet"
+def _last(coverage: Coverage) -> str:
+    return coverage.last_day or "no day yet"
 
 
-def _warn_of_missing_days(
-    report: Report, query: ReportQuery, finished: list[str], fix: str
-) -> None:
-    missing = missing_days(finished, query.since_day, query.until_day)
+def _warn_of_missing_days(report: Report, query: ReportQuery, coverage: Coverage, fix: str) -> None:
+    missing = coverage.missing(query.since_day, query.until_day)
     if missing:
         days = ", ".join(missing[:5]) + (
             f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         )
+        whose = "that day's" if len(missing) == 1 else "those days'"
         report.warnings.append(
-            f"no finished export for {days}: this report counts none of the hits of "
-            f"{'that day' if len(missing) == 1 else 'those days'}. To fill the gap, {fix} "
-            "(README: Missed exports)."
+            f"no finished export for {days}: this report may lack some or all of {whose} hits. "
+            f"To fill the gap, {fix} (README: Missed exports)."
         )

@@ -21,7 +21,7 @@ from .classify import FIREFOX_FAMILIES, Classifier
 from .countries import country_name
 from .model import UNKNOWN, CountryRow, DayRow, PageRow, Report, Row
 from .query import ReportQuery
-from .sql import YES, ResultRow, lookup_sql, report_sql, result_rows
+from .sql import YES, ResultRow, lookup_sql, report_sql, result_row
 
 
 class SqlEngine(Protocol):
@@ -45,7 +45,7 @@ def sql_report(engine: SqlEngine, query: ReportQuery) -> Report:
     signatures, referrers = classify_lookups(engine.rows(lookup_sql(engine.records, query)))
     signature_relation, referrer_relation = engine.lookups(signatures, referrers)
     rows = engine.rows(report_sql(engine.records, signature_relation, referrer_relation, query))
-    return build_report(result_rows(rows), query)
+    return build_report(map(result_row, rows), query)
 
 
 def classify_lookups(

@@ -19,7 +19,6 @@ url_extract_*, no date formats; `element_at` on maps (NULL for a missing key in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -279,66 +278,46 @@ VISITOR_BREAKDOWNS = (
     "languages",
     "kinds",
 )
-# Breakdowns by the visitor key's own parts: each visitor is in exactly one of their rows.
-_VISITOR_KEY_BREAKDOWNS = ("total", "days")
+# The visitor key of a counted hit (NULL for the others), grouped on beside each breakdown's
+# columns to count its visitors.
+COUNTED_VISITOR = "counted_visitor"
 
 
 def grouping_id(columns: tuple[str, ...]) -> int:
-    """What GROUPING(<GROUPED>) returns for a set: a bit per column left out, the first highest."""
-    width = len(GROUPED)
-    return sum(1 << (width - 1 - n) for n, name in enumerate(GROUPED) if name not in columns)
+    """What GROUPING(<GROUPED>, counted_visitor) returns for a set: a bit per column left out,
+    the first highest."""
+    names = (*GROUPED, COUNTED_VISITOR)
+    return sum(1 << (len(names) - 1 - n) for n, name in enumerate(names) if name not in columns)
 
 
-_GROUPED_TYPES = {"referer_root": "BOOLEAN"}  # the others are strings
-_NO_COUNT = "CAST(NULL AS BIGINT)"
-
-
-def _select_grouped(columns: tuple[str, ...]) -> str:
-    """GROUPED, with NULL for each column not in `columns` (as GROUPING SETS would give it)."""
-    return ", ".join(
-        name
-        if name in columns
-        else f"CAST(NULL AS {_GROUPED_TYPES.get(name, 'VARCHAR')}) AS {name}"
-        for name in GROUPED
-    )
+def _grouping_sets() -> list[tuple[str, ...]]:
+    return [
+        (*columns, COUNTED_VISITOR) if name in VISITOR_BREAKDOWNS else columns
+        for name, columns in BREAKDOWNS.items()
+    ]
 
 
 def report_sql(records: str, signatures: str, referrers: str, query: ReportQuery) -> str:
-    """Every breakdown's pageviews and hits, and its exact visitors, one row per (breakdown, name).
-
-    A row carries either the counts (pageviews, hits, anonymous; visitors NULL) or the visitors
-    (the others NULL); `result_rows` puts the two halves of each row together.
+    """Every breakdown's pageviews, hits and exact visitors, one row per (breakdown, name).
 
     Why the visitors are exact: each hit carries its visitor key (site, day, vid) and, after the
-    join, its class (browser, OS, device, bot reason). Each breakdown row's visitors are the
-    distinct (row, visitor) pairs among the counted hits, counted after the join, so a visitor
-    seen under two signatures that fall into the same class (a prerender and then the view; one
+    join, its class (browser, OS, device, bot reason). A breakdown row's visitors are the
+    distinct visitor keys among its counted hits, counted after the join, so a visitor seen
+    under two signatures that fall into the same class (a prerender and then the view; one
     request with Accept-Language and one without) is one visitor of that class. Adding up
     distinct counts per raw signature would count that person twice; counting after the join
     never does, and it matches the scan engine's definition.
 
-    How they are counted: `visitor_numbers` numbers each distinct visitor key once, and the
-    pairs are then grouped on that number, not on the long key (several times faster). The key
-    holds the site and the day, so every visitor is in exactly one row of the total and of the
-    days: those are counts of `visitor_numbers` itself.
+    How: one GROUP BY GROUPING SETS groups each breakdown's columns together with the counted
+    visitor key, so each of its groups is one (row, visitor) pair, plus one group of the row's
+    other hits (key NULL). The outer query adds a row's groups up: its counts are their sums,
+    and its visitors the number of groups with a key. Each statement reads `judged` once:
+    Trino computes a WITH query again wherever it is named, and every reading of it would be a
+    reading of the export.
     """
     columns = ", ".join(GROUPED)
-    sets = ", ".join("(" + ", ".join(columns_) + ")" for columns_ in BREAKDOWNS.values())
+    sets = ", ".join("(" + ", ".join(columns_) + ")" for columns_ in _grouping_sets())
     counted = "counted"
-    visitor_counts = []
-    for name in VISITOR_BREAKDOWNS:
-        grouped = BREAKDOWNS[name]
-        group_by = f" GROUP BY {', '.join(grouped)}" if grouped else ""
-        if name in _VISITOR_KEY_BREAKDOWNS:
-            source = "visitor_numbers"
-        else:
-            pair = ", ".join((*grouped, "visitor_number"))
-            source = f"(SELECT DISTINCT {pair} FROM numbered) AS pairs"
-        visitor_counts.append(
-            f"SELECT {grouping_id(grouped)} AS breakdown, {_select_grouped(grouped)}, "
-            f"{_NO_COUNT}, {_NO_COUNT}, {_NO_COUNT}, count(*) FROM {source}{group_by}"
-        )
-    by_visitor = "\nUNION ALL\n".join(visitor_counts)
     return f"""
 WITH {_hits_ctes(records, query)},
 classified AS (
@@ -363,34 +342,32 @@ judged AS (
     day IS NOT NULL AND {"true" if query.include_bots else "reason IS NULL"} AS {counted}
   FROM classified
 ),
-visitor_numbers AS (
-  SELECT visitor, site, day, row_number() OVER () AS visitor_number
-  FROM (
-    SELECT DISTINCT visitor, site, day FROM judged WHERE {counted} AND visitor IS NOT NULL
-  ) AS distinct_visitors
-),
-numbered AS (
-  SELECT judged.*, visitor_numbers.visitor_number
-  FROM judged JOIN visitor_numbers ON visitor_numbers.visitor = judged.visitor
-  WHERE judged.{counted}
+pairs AS (
+  SELECT
+    GROUPING({columns}, {COUNTED_VISITOR}) AS breakdown,
+    {columns},
+    {COUNTED_VISITOR},
+    count_if({counted}) AS pageviews,
+    count(*) AS hits,
+    count_if({counted} AND visitor IS NULL) AS anonymous
+  FROM (SELECT *, CASE WHEN {counted} THEN visitor END AS {COUNTED_VISITOR} FROM judged) AS keyed
+  GROUP BY GROUPING SETS ({sets})
 )
 SELECT
-  GROUPING({columns}) AS breakdown,
+  breakdown,
   {columns},
-  count_if({counted}) AS pageviews,
-  count(*) AS hits,
-  count_if({counted} AND visitor IS NULL) AS anonymous,
-  {_NO_COUNT} AS visitors
-FROM judged
-GROUP BY GROUPING SETS ({sets})
-UNION ALL
-{by_visitor}
+  sum(pageviews) AS pageviews,
+  sum(hits) AS hits,
+  sum(anonymous) AS anonymous,
+  count({COUNTED_VISITOR}) AS visitors
+FROM pairs
+GROUP BY breakdown, {columns}
 """
 
 
 @dataclass(frozen=True, slots=True)
 class ResultRow:
-    """A row of the report: a breakdown's name (its grouped columns) and its counts."""
+    """One row of `report_sql`: a breakdown's name (its grouped columns) and its counts."""
 
     breakdown: str
     values: dict[str, Any]
@@ -400,25 +377,25 @@ class ResultRow:
     anonymous: int
 
 
-_BREAKDOWN_OF_ID = {grouping_id(columns): name for name, columns in BREAKDOWNS.items()}
+_BREAKDOWN_OF_ID = {
+    grouping_id(columns): name for name, columns in zip(BREAKDOWNS, _grouping_sets(), strict=True)
+}
 
 
-def result_rows(rows: Iterable[tuple[Any, ...]]) -> list[ResultRow]:
-    """The rows of `report_sql`'s result, each row's counts and visitors put together."""
-    counts: dict[tuple[str, tuple[Any, ...]], list[int]] = {}
-    for row in rows:
-        breakdown = _BREAKDOWN_OF_ID[int(row[0])]
-        values = dict(zip(GROUPED, row[1 : 1 + len(GROUPED)], strict=True))
-        key = (breakdown, tuple(values[name] for name in BREAKDOWNS[breakdown]))
-        pageviews, hits, anonymous, visitors = row[1 + len(GROUPED) :]
-        found = counts.setdefault(key, [0, 0, 0, 0])
-        # Over no rows at all, DuckDB's count_if is NULL where Trino's is 0.
-        for n, value in enumerate((pageviews, visitors, hits, anonymous)):
-            found[n] += int(value or 0)
-    return [
-        ResultRow(breakdown, dict(zip(BREAKDOWNS[breakdown], values, strict=True)), *found)
-        for (breakdown, values), found in counts.items()
-    ]
+def result_row(row: tuple[Any, ...]) -> ResultRow:
+    """A row of `report_sql`'s result, in its column order."""
+    breakdown = _BREAKDOWN_OF_ID[int(row[0])]
+    values = dict(zip(GROUPED, row[1 : 1 + len(GROUPED)], strict=True))
+    # Over no rows at all, DuckDB's count_if is NULL where Trino's is 0.
+    pageviews, hits, anonymous, visitors = (int(value or 0) for value in row[1 + len(GROUPED) :])
+    return ResultRow(
+        breakdown,
+        {name: values[name] for name in BREAKDOWNS[breakdown]},
+        pageviews,
+        visitors,
+        hits,
+        anonymous,
+    )
 
 
 def to_duckdb(sql: str) -> str:
