@@ -80,7 +80,7 @@ def build_report(rows: Iterable[ResultRow], query: ReportQuery) -> Report:
     by_breakdown: defaultdict[str, list[ResultRow]] = defaultdict(list)
     for row in rows:
         by_breakdown[row.breakdown].append(row)
-    totals = by_breakdown["total"]
+    totals = by_breakdown["days"]  # every hit and visitor is in exactly one (see BREAKDOWNS)
     pageviews = sum(row.pageviews for row in totals)
     visitors = sum(row.visitors for row in totals)
     anonymous = sum(row.anonymous for row in totals)

@@ -241,8 +241,10 @@ GROUPED = (
     "reason",
     "referer_root",
 )
+# No breakdown for the totals: every hit is in one row of the days (those without a day in a
+# row of their own, as NULL), and so is every visitor, whose key holds the day. The totals are
+# the days' sums, and one grouping fewer is a tenth less work.
 BREAKDOWNS: dict[str, tuple[str, ...]] = {
-    "total": (),
     "days": ("day",),
     "sites": ("site",),
     "pages": ("site", "path"),
@@ -266,7 +268,6 @@ AGGREGATES = ("pageviews", "visitors", "hits", "anonymous")
 # alone (the sites list, the filtered hits, the origin-only warnings): their visitors are never
 # counted, since each distinct count is most of a report's work.
 VISITOR_BREAKDOWNS = (
-    "total",
     "days",
     "pages",
     "referrers",
