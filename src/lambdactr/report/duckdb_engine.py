@@ -173,7 +173,9 @@ def _flat_copies(
     if new:
         name = hashlib.sha256("\n".join(new).encode()).hexdigest()[:24] + ".parquet"
         partial = cache_dir / f"{name}.{os.getpid()}.partial"
-        progress(f"reading {len(new):,} new export files into Parquet, once, in {cache_dir.parent}")
+        progress(
+            f"reading {_files(len(new), 'new export')} into Parquet, once, in {cache_dir.parent}"
+        )
         records = _flat_records([keys[key] for key in new])
         try:
             connection.execute(f"COPY ({records}) TO {quote(str(partial))} (FORMAT parquet)")
@@ -195,6 +197,10 @@ def _flat_copies(
 
 
 _MANIFEST = "manifest.json"
+
+
+def _files(count: int, kind: str) -> str:
+    return f"{count:,} {kind} file{'' if count == 1 else 's'}"
 
 
 def _read_manifest(path: Path) -> dict[str, list[str]]:
@@ -275,7 +281,7 @@ def _report(
             "every report over this copy reads the JSON again, several times slower."
         )
         engine = DuckDBEngine(files, threads)
-    progress(f"counting the hits of {len(files):,} export files")
+    progress(f"counting the hits of {_files(len(files), 'export')}")
     try:
         report = sql_report(engine, query)
     finally:

@@ -5,6 +5,8 @@ copy of the daily exports; `athena` the exports in the stack's bucket. All give 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -62,16 +64,9 @@ def _duckdb(args: argparse.Namespace, query: ReportQuery, console: Console) -> R
 
     if args.export_dir is None:
         raise EngineError("--engine duckdb reads a copy of the export: give --export-dir DIR")
-    status = console.status("DuckDB: starting") if console.is_terminal else None
-
-    def progress(stage: str) -> None:
-        if status is not None:
-            status.update(f"DuckDB: {stage}")
-
-    if status is not None:
-        status.start()
     try:
-        report = duckdb_report(args.export_dir, query, progress=progress)
+        with status_line(console, "DuckDB") as show:
+            report = duckdb_report(args.export_dir, query, progress=show)
     except NoExportData as error:
         raise EngineError(str(error)) from error
     except ExportUnreadable as error:
@@ -79,9 +74,6 @@ def _duckdb(args: argparse.Namespace, query: ReportQuery, console: Console) -> R
             f"cannot read the export in {args.export_dir}: {error}. A copy cut short (an "
             "interrupted `aws s3 sync`) is made whole by syncing it again."
         ) from error
-    finally:
-        if status is not None:
-            status.stop()
     coverage = export_coverage(args.export_dir)
     report.footer.append(
         f"Read from the export in {args.export_dir}: data up to {_last(coverage)} (UTC)."
@@ -124,23 +116,18 @@ def _athena(args: argparse.Namespace, query: ReportQuery, console: Console) -> R
     )
     s3 = client(boto_session, "s3")
     engine = AthenaEngine(client(boto_session, "athena"), s3, tables)
-    status = console.status("Athena: starting") if console.is_terminal else None
-    if status is not None:
-        status.start()
-        engine.progress = lambda state, seconds, scanned: status.update(
-            f"Athena query {len(engine.scanned) + 1} of 2: {state.lower()}, "
-            f"{seconds:.0f} s, {scanned / 1e6:,.1f} MB scanned"
-        )
     try:
-        report = sql_report(engine, query)
-        coverage = export_coverage(s3, tables.bucket)
+        with status_line(console, "Athena") as show:
+            engine.progress = lambda state, seconds, scanned: show(
+                f"query {len(engine.scanned) + 1} of 2: {state.lower()}, "
+                f"{seconds:.0f} s, {scanned / 1e6:,.1f} MB scanned"
+            )
+            report = sql_report(engine, query)
+            coverage = export_coverage(s3, tables.bucket)
     except AthenaQueryFailed as error:
         raise EngineError(str(error)) from error
     except (ClientError, BotoCoreError) as error:
         raise EngineError(f"Athena: {error}") from error
-    finally:
-        if status is not None:
-            status.stop()
     scanned = sum(engine.scanned)
     report.footer.append(
         f"Athena: {len(engine.scanned)} queries scanned {scanned / 1e6:,.1f} MB, "
@@ -148,6 +135,17 @@ def _athena(args: argparse.Namespace, query: ReportQuery, console: Console) -> R
     )
     _warn_of_missing_days(report, query, coverage, "re-run the day's export")
     return report
+
+
+@contextmanager
+def status_line(console: Console, engine: str) -> Iterator[Callable[[str], None]]:
+    """A one-line status of the engine's work on a terminal (nothing elsewhere): the block is
+    given the function that updates it."""
+    if not console.is_terminal:
+        yield lambda text: None
+        return
+    with console.status(f"{engine}: starting") as status:
+        yield lambda text: status.update(f"{engine}: {text}")
 
 
 def _last(coverage: Coverage) -> str:
