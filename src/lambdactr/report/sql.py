@@ -12,8 +12,10 @@ a delete has no `NewImage`) and full-export lines (`Item`). A report is built in
 3. `report_sql`: the live hits (`hits_sql`: one per key, the newest record winning, a delete
    winning a tie), joined with those classifications and counted by every breakdown.
 
-Each statement reads the export once: Athena bills the bytes each statement scans.
-Written to mean the same in both dialects: no integer division, no approx_distinct, no
+Athena bills the bytes each statement scans, and Trino computes a WITH query again wherever it
+is named: so each statement names each of its WITH queries once (`report_sql` reads the export
+four times, all in `_hits_ctes`; `athena_engine.export_reads` counts). Written to mean the
+same in both dialects: no integer division, no approx_distinct, no
 url_extract_*, no date formats; `element_at` on maps (NULL for a missing key in both).
 """
 
@@ -175,8 +177,8 @@ def _hits_ctes(records: str, query: ReportQuery) -> str:
     full export's line counts as older than any incremental record, and a delete wins a tie).
     Few keys repeat, so only their records are ranked: ranking every record would sort them all
     (most of a report's time); finding the repeated keys is one grouping on the key alone.
-    Each statement that reads `latest` reads the records three times, which Athena bills as
-    three scans.
+    Trino reads the records four times for these (`repeated` is named twice), each a scan
+    Athena bills.
     """
     record = ", ".join(("present", *HIT_COLUMNS))
     separator = f"chr({KEY_SEPARATOR})"
