@@ -22,8 +22,6 @@ import re
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -62,40 +60,6 @@ def day_of_key(key: str) -> str | None:
     """The day (`dt=`) an S3 key or local path is filed under."""
     match = _PARTITION.search(key)
     return match.group(1) if match else None
-
-
-@dataclass(frozen=True, slots=True)
-class Coverage:
-    """Which days an export's copy holds: the days whose incremental export finished, and the
-    newest day holding a full export (the backfill, or `export --to-dir`'s)."""
-
-    incremental: frozenset[str]
-    full: str | None
-
-    @property
-    def last_day(self) -> str | None:
-        return max((*self.incremental, *([self.full] if self.full else [])), default=None)
-
-    def missing(self, since: str, until: str) -> list[str]:
-        """The days from `since` to `until` whose hits may be missing.
-
-        A day's incremental export holds that day's hits, and a full export every hit stored
-        before it ran. A day is missing when it is after the full export (or, without one,
-        after the first incremental export) and no later than the last export, and its own
-        export never finished. Days after the last export are not exported yet: not missing.
-        """
-        last = self.last_day
-        if last is None:
-            return []
-        first = self.full or min(self.incremental)
-        start = max(date.fromisoformat(since), date.fromisoformat(first))
-        end = min(date.fromisoformat(until), date.fromisoformat(last))
-        days = (start + timedelta(days=n) for n in range((end - start).days + 1))
-        return [
-            day.isoformat()
-            for day in days
-            if day.isoformat() not in self.incremental and day.isoformat() != self.full
-        ]
 
 
 def partitions(root: Path) -> list[str]:

@@ -19,7 +19,7 @@ from moto.athena.models import QueryResults, athena_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.moto_api import state_manager
 
-from lambdactr.export_layout import Coverage, data_files
+from lambdactr.export_layout import data_files
 from lambdactr.report.athena_engine import (
     MINIMUM_BILLED_BYTES,
     AthenaEngine,
@@ -31,6 +31,7 @@ from lambdactr.report.athena_engine import (
     query_cost,
     reads,
 )
+from lambdactr.report.coverage import Coverage
 from lambdactr.report.duckdb_engine import DuckDBEngine, duckdb_report
 from lambdactr.report.relational import sql_report
 from tests.support.exports import DAYS, day_of, synthetic_hits, write_incremental_layout
@@ -253,7 +254,7 @@ def test_the_report_knows_which_days_the_exports_hold(aws: tuple[Any, Any]) -> N
     )
     coverage = export_coverage(s3, BUCKET)
     assert coverage == Coverage(frozenset({"2026-11-03", "2026-11-27", "2026-11-28"}), "2026-11-02")
-    assert coverage.missing("2026-11-01", "2026-11-30")[:2] == ["2026-11-04", "2026-11-05"]
+    assert coverage.missing(query("2026-11-01", "2026-11-30"))[:2] == ["2026-11-04", "2026-11-05"]
 
 
 def test_report_engine_athena_finds_everything_from_the_stack(

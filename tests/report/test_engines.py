@@ -28,7 +28,7 @@ from lambdactr.report.duckdb_engine import duckdb_report
 from lambdactr.report.model import Report
 from lambdactr.report.render_json import report_to_dict
 from lambdactr.report.scan import conform
-from lambdactr.report.sql import hits_sql, lookup_sql, records_sql, report_sql, to_duckdb
+from lambdactr.report.sql import lookup_sql, records_sql, report_sql, to_duckdb
 from tests.support.events import load_event
 from tests.support.exports import DAYS, day_of, plain, synthetic_hits, write_incremental_layout
 from tests.support.function import Wire, invoke
@@ -169,7 +169,6 @@ def test_one_visitor_under_two_signatures_of_one_class_is_one_visitor(tmp_path: 
 def test_the_sql_avoids_what_trino_and_duckdb_read_differently(report_query: Any) -> None:
     statements = [
         records_sql("export"),
-        hits_sql("records", report_query),
         lookup_sql("records", report_query),
         report_sql("records", "signatures", "referrers", report_query),
     ]

@@ -13,8 +13,9 @@ from moto import mock_aws
 
 from lambdactr.cli import main
 from lambdactr.export import backfill
-from lambdactr.export_layout import Coverage, data_files, partitions
+from lambdactr.export_layout import data_files, partitions
 from lambdactr.function.item import to_dynamodb
+from lambdactr.report.coverage import Coverage
 from lambdactr.report.duckdb_engine import duckdb_report
 from tests.support.hits import hit, query
 from tests.support.tables import create_hits_table
@@ -111,15 +112,15 @@ EXPORTED = frozenset({"2026-11-03", "2026-11-04", "2026-11-06", "2026-11-09"})
 def test_a_day_between_finished_exports_without_one_is_missing(
     since: str, until: str, missing: list[str]
 ) -> None:
-    assert Coverage(EXPORTED, None).missing(since, until) == missing
+    assert Coverage(EXPORTED, None).missing(query(since=since, until=until)) == missing
 
 
 def test_a_full_export_covers_every_day_before_it() -> None:
     backfilled = Coverage(EXPORTED, "2026-11-07")
-    assert backfilled.missing("2026-10-01", "2026-11-30") == ["2026-11-08"]
+    assert backfilled.missing(query(since="2026-10-01", until="2026-11-30")) == ["2026-11-08"]
     assert backfilled.last_day == "2026-11-09"
     # Just backfilled, no daily export yet: everything is there.
-    assert Coverage(frozenset(), "2026-11-29").missing("2026-01-01", "2026-11-29") == []
+    assert Coverage(frozenset(), "2026-11-29").missing(query("2026-01-01", "2026-11-29")) == []
     assert Coverage(frozenset(), "2026-11-29").last_day == "2026-11-29"
-    assert Coverage(frozenset(), None).missing("2026-01-01", "2026-11-29") == []
+    assert Coverage(frozenset(), None).missing(query("2026-01-01", "2026-11-29")) == []
     assert Coverage(frozenset(), None).last_day is None

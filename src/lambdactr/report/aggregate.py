@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from operator import itemgetter
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -27,7 +26,7 @@ from ..function.days import utc_day
 from .classify import SPECULATIVE, Classifier, Client, is_firefox_family
 from .countries import country_name
 from .model import UNKNOWN, CountryRow, DayRow, PageRow, Report, Row
-from .query import ReportQuery
+from .query import ReportQuery, days_between
 
 # A hit without `day` or a readable `ts` cannot be placed in any range; it is never counted.
 NO_DAY = "no-day"
@@ -222,7 +221,7 @@ def _build_report(
     day_visitors = Counter(map(_day_of_visitor, visits_per_visitor))
     days = [
         DayRow(day, day_views[day], day_visitors[day])
-        for day in _days_between(query.since, query.until)
+        for day in days_between(query.since, query.until)
     ]
 
     page_views, page_visitors = _views_and_visitors(page_hits, _page_of, anonymous.pages)
@@ -324,10 +323,6 @@ def referrer_host(ref: str) -> str:
     except ValueError:
         host = None
     return host or ref
-
-
-def _days_between(since: date, until: date) -> list[str]:
-    return [(since + timedelta(days=n)).isoformat() for n in range((until - since).days + 1)]
 
 
 @dataclass

@@ -20,13 +20,8 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from ..export_layout import (
-    BACKFILL_FILE_PREFIX,
-    EXPORT_PREFIX,
-    MANIFEST_SUMMARY,
-    Coverage,
-    day_of_key,
-)
+from ..export_layout import EXPORT_PREFIX
+from .coverage import Coverage, coverage_of
 from .query import ReportQuery
 from .sql import (
     REFERRER_COLUMNS,
@@ -230,17 +225,13 @@ def _value(text: str | None, kind: str) -> Any:
 
 
 def export_coverage(s3: Any, bucket: str) -> Coverage:
-    """Which days the bucket's exports hold: the days whose export's summary manifest is there
-    (DynamoDB writes it when the export completes), and the backfill's day."""
-    incremental: set[str] = set()
-    full: set[str] = set()
-    for page in s3.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix=f"{EXPORT_PREFIX}/dt="
-    ):
-        for entry in page.get("Contents", []):
-            key, day = entry["Key"], day_of_key(entry["Key"])
-            if day and key.endswith(f"/{MANIFEST_SUMMARY}"):
-                incremental.add(day)
-            elif day and f"/data/{BACKFILL_FILE_PREFIX}" in key:
-                full.add(day)
-    return Coverage(frozenset(incremental), max(full, default=None))
+    """Which days the bucket's exports hold. Its summary manifests are the daily exports' (the
+    backfill's stay in the staging prefix)."""
+    keys = (
+        entry["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=f"{EXPORT_PREFIX}/dt="
+        )
+        for entry in page.get("Contents", [])
+    )
+    return coverage_of(keys, is_full_export=lambda key: False)

@@ -19,15 +19,9 @@ from typing import Any
 
 import duckdb
 
-from ..export_layout import (
-    BACKFILL_FILE_PREFIX,
-    MANIFEST_SUMMARY,
-    Coverage,
-    data_files,
-    day_of_key,
-    partitions,
-)
+from ..export_layout import MANIFEST_SUMMARY, data_files, partitions
 from .classify import FETCH_METADATA_HEADERS
+from .coverage import Coverage, coverage_of
 from .model import Report
 from .query import ReportQuery
 from .relational import sql_report
@@ -158,42 +152,40 @@ def _flat_copies(
     for other in cache_dir.glob("*") if cache_dir.exists() else ():
         if other.name != RECORDS_LAYOUT:
             shutil.rmtree(other) if other.is_dir() else other.unlink()
-    cache_dir = cache_dir / RECORDS_LAYOUT
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    manifest_path = cache_dir / _MANIFEST
+    layout_dir = cache_dir / RECORDS_LAYOUT
+    layout_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path = layout_dir / _MANIFEST
     manifest = _read_manifest(manifest_path)
     keys = {_file_key(path): path for path in files}
     kept = {
         name: sources
         for name, sources in manifest.items()
-        if set(sources) <= keys.keys() and (cache_dir / name).exists()
+        if set(sources) <= keys.keys() and (layout_dir / name).exists()
     }
     covered = {key for sources in kept.values() for key in sources}
     new = sorted(key for key in keys if key not in covered)
     if new:
         name = hashlib.sha256("\n".join(new).encode()).hexdigest()[:24] + ".parquet"
-        partial = cache_dir / f"{name}.{os.getpid()}.partial"
-        progress(
-            f"reading {_files(len(new), 'new export')} into Parquet, once, in {cache_dir.parent}"
-        )
+        partial = layout_dir / f"{name}.{os.getpid()}.partial"
+        progress(f"reading {_files(len(new), 'new export')} into Parquet, once, in {cache_dir}")
         records = _flat_records([keys[key] for key in new])
         try:
             connection.execute(f"COPY ({records}) TO {quote(str(partial))} (FORMAT parquet)")
         except duckdb.IOException as error:
-            if str(cache_dir) in str(error):
+            if str(layout_dir) in str(error):
                 raise CacheUnwritable(str(error)) from error
             raise ExportUnreadable(str(error)) from error
-        partial.replace(cache_dir / name)
+        partial.replace(layout_dir / name)
         kept[name] = new
     if kept != manifest:
         # Written whole and then renamed: a run killed halfway leaves the old manifest.
         written = manifest_path.with_suffix(f".{os.getpid()}.partial")
         written.write_text(json.dumps(kept, indent=1))
         written.replace(manifest_path)
-        for leftover in cache_dir.iterdir():
+        for leftover in layout_dir.iterdir():
             if leftover.name not in kept and leftover != manifest_path:
                 leftover.unlink(missing_ok=True)
-    return [cache_dir / name for name in sorted(kept)]
+    return [layout_dir / name for name in sorted(kept)]
 
 
 _MANIFEST = "manifest.json"
@@ -247,21 +239,15 @@ def duckdb_report(
         raise NoExportData(
             f"no export data files (*/AWSDynamoDB/data/*.json.gz) under {export_dir}"
         )
-    notes: list[str] = []
     cache_dir = export_dir / CACHE_FOLDER if cache else None
     try:
-        try:
-            return _report(files, query, threads, cache_dir, progress, notes)
-        except duckdb.Error as error:
-            if cache_dir is None or str(cache_dir) not in str(error):
-                raise
-            # A Parquet copy that cannot be read (damaged on disk): made again from the JSON.
-            shutil.rmtree(cache_dir, ignore_errors=True)
-            return _report(files, query, threads, cache_dir, progress, notes)
-    except ExportUnreadable:
-        raise
-    except duckdb.IOException as error:
-        raise ExportUnreadable(str(error)) from error
+        return _report(files, query, threads, cache_dir, progress)
+    except duckdb.Error as error:
+        if cache_dir is None or str(cache_dir) not in str(error):
+            raise
+        # A Parquet copy that cannot be read (damaged on disk): made again from the JSON.
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        return _report(files, query, threads, cache_dir, progress)
 
 
 def _report(
@@ -270,8 +256,8 @@ def _report(
     threads: int | None,
     cache_dir: Path | None,
     progress: Progress,
-    notes: list[str],
 ) -> Report:
+    notes = []
     try:
         engine = DuckDBEngine(files, threads, cache_dir, progress)
     except OSError as error:
@@ -284,6 +270,10 @@ def _report(
     progress(f"counting the hits of {_files(len(files), 'export')}")
     try:
         report = sql_report(engine, query)
+    except duckdb.IOException as error:
+        if cache_dir is not None and str(cache_dir) in str(error):
+            raise
+        raise ExportUnreadable(str(error)) from error
     finally:
         engine.close()
     report.footer.extend(notes)
@@ -291,18 +281,16 @@ def _report(
 
 
 def export_coverage(export_dir: Path) -> Coverage:
-    """Which days the copy holds: its exports' summary manifests (a full export's among them,
-    as `export --to-dir` writes it) and the backfill's files. A copy made without the manifests
-    is taken to hold every day it has data for."""
-    incremental: set[str] = set()
-    full: set[str] = set()
-    for manifest in export_dir.rglob(MANIFEST_SUMMARY):
-        if day := day_of_key(str(manifest)):
-            summary = json.loads(manifest.read_text(encoding="utf-8"))
-            (full if summary.get("exportType") == "FULL_EXPORT" else incremental).add(day)
-    for path in data_files(export_dir):
-        if path.name.startswith(BACKFILL_FILE_PREFIX) and (day := day_of_key(str(path))):
-            full.add(day)
-    if not incremental and not full:
-        incremental = set(partitions(export_dir))
-    return Coverage(frozenset(incremental), max(full, default=None))
+    """Which days the copy holds. A copy made without the manifests is taken to hold every day
+    it has data for."""
+    keys = [str(path) for path in (*export_dir.rglob(MANIFEST_SUMMARY), *data_files(export_dir))]
+    coverage = coverage_of(keys, is_full_export=_is_full_export)
+    if coverage.last_day is None:
+        return Coverage(frozenset(partitions(export_dir)), None)
+    return coverage
+
+
+def _is_full_export(manifest: str) -> bool:
+    # `export --to-dir` writes a full export's summary beside its data, as DynamoDB does.
+    summary = json.loads(Path(manifest).read_text(encoding="utf-8"))
+    return bool(summary.get("exportType") == "FULL_EXPORT")

@@ -12,7 +12,6 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
-from ..export_layout import Coverage
 from ..stack import (
     BUCKET_OUTPUT,
     DATABASE_OUTPUT,
@@ -25,6 +24,7 @@ from ..stack import (
     session,
     stack_outputs,
 )
+from .coverage import Coverage
 from .model import Report
 from .query import ReportQuery
 
@@ -153,7 +153,7 @@ def _last(coverage: Coverage) -> str:
 
 
 def _warn_of_missing_days(report: Report, query: ReportQuery, coverage: Coverage, fix: str) -> None:
-    missing = coverage.missing(query.since_day, query.until_day)
+    missing = coverage.missing(query)
     if missing:
         days = ", ".join(missing[:5]) + (
             f" and {len(missing) - 5} more" if len(missing) > 5 else ""

@@ -42,6 +42,11 @@ class ReportQuery:
         return self.site is None or host_matches(self.site, site)
 
 
+def days_between(since: date, until: date) -> list[str]:
+    """Every UTC day from `since` to `until`, both included, as `YYYY-MM-DD`."""
+    return [(since + timedelta(days=n)).isoformat() for n in range((until - since).days + 1)]
+
+
 def normalize_site_pattern(raw: str) -> str:
     pattern = normalize_host(raw)
     if not is_host_pattern(pattern):

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from .aggregate import (  # the scan engine's own helpers: one definition of each rule
-    _days_between,
     _sorted_rows,
     _warnings,
     referrer_host,
@@ -20,7 +19,7 @@ from .aggregate import (  # the scan engine's own helpers: one definition of eac
 from .classify import FIREFOX_FAMILIES, Classifier
 from .countries import country_name
 from .model import UNKNOWN, CountryRow, DayRow, PageRow, Report, Row
-from .query import ReportQuery
+from .query import ReportQuery, days_between
 from .sql import YES, ResultRow, lookup_sql, report_sql, result_row
 
 
@@ -99,7 +98,7 @@ def build_report(rows: Iterable[ResultRow], query: ReportQuery) -> Report:
     days = {row.values["day"]: row for row in counted("days")}
     day_rows = [
         DayRow(day, days[day].pageviews, days[day].visitors) if day in days else DayRow(day, 0, 0)
-        for day in _days_between(query.since, query.until)
+        for day in days_between(query.since, query.until)
     ]
     pages = sorted(
         (

@@ -9,7 +9,7 @@ a delete has no `NewImage`) and full-export lines (`Item`). A report is built in
 2. `lookup_sql`: the distinct signatures and referrers among the records in the query's range,
    which Python then classifies with the very code the `scan` engine uses (SQL cannot run
    ua-parser).
-3. `report_sql`: the live hits (`hits_sql`: one per key, the newest record winning, a delete
+3. `report_sql`: the live hits (`_hits_ctes`: one per key, the newest record winning, a delete
    winning a tie), joined with those classifications and counted by every breakdown.
 
 Athena bills the bytes each statement scans, and Trino computes a WITH query again wherever it
@@ -205,11 +205,6 @@ hits AS (
   FROM latest
   WHERE present = 1 AND {_in_query(query)}
 )"""
-
-
-def hits_sql(records: str, query: ReportQuery) -> str:
-    """One row per live hit in `records` (rows of `records_sql`) that the query lets through."""
-    return f"WITH {_hits_ctes(records, query)}\nSELECT * FROM hits\n"
 
 
 def lookup_sql(records: str, query: ReportQuery) -> str:
